@@ -1,0 +1,168 @@
+"""`create_app`: one call that gives a service the platform's defaults.
+
+What every Shopkit service gets, so no service wires it by hand:
+problem+json errors (RFC 9457), `/health/live` and `/health/ready` (one check per dependency),
+`/metrics`, OpenAPI at `/schema` (Swagger UI at `/schema/swagger`), OpenTelemetry, JSON logs,
+request ids (taken from `X-Request-ID` or made, echoed back, put in every log line and passed on
+by `shopkit.http`), the database session plugin, bearer-token authentication when `auth` is
+given, and the broker plus outbox relay started and stopped with the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import structlog
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import PluginProtocol
+from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
+
+from shopkit.config import ServiceSettings, TelemetrySettings
+from shopkit.context import REQUEST_ID_HEADER, new_request_id, request_id_var
+from shopkit.db import provide_limit_offset
+from shopkit.errors import exception_handlers
+from shopkit.health import HealthCheck, HealthController, database_check
+from shopkit.telemetry import (
+    configure_logging,
+    configure_tracing,
+    instrument_engine,
+    metrics_controller,
+    opentelemetry_plugin,
+    prometheus_config,
+)
+
+__all__ = ["BEARER_SECURITY", "create_app", "request_id_middleware"]
+
+BEARER_SECURITY = "BearerToken"
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+_REQUEST_ID_BYTES = REQUEST_ID_HEADER.lower().encode()
+
+
+def _valid_request_id(raw: bytes) -> str | None:
+    """Accept a caller's id only when it is short and printable, so logs can't be forged."""
+    text = raw.decode("latin-1")
+    if 0 < len(text) <= 128 and all(c.isalnum() or c in "-_.:" for c in text):
+        return text
+    return None
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Take `X-Request-ID` from the caller (the gateway sets one) or make one; echo it back."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        incoming = next(
+            (value for name, value in scope["headers"] if name == _REQUEST_ID_BYTES), b""
+        )
+        request_id = _valid_request_id(incoming) or new_request_id()
+        token = request_id_var.set(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((_REQUEST_ID_BYTES, request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            request_id_var.reset(token)
+
+    return middleware
+
+
+def create_app(
+    *,
+    service: ServiceSettings,
+    route_handlers: Sequence[ControllerRouterHandler],
+    description: str = "",
+    database: SQLAlchemyAsyncConfig | None = None,
+    health_checks: Sequence[HealthCheck] = (),
+    auth_middleware: DefineMiddleware | None = None,
+    lifespan: Sequence[Lifespan] = (),
+    dependencies: dict[str, Provide] | None = None,
+    plugins: Sequence[PluginProtocol] = (),
+    middleware: Sequence[Any] = (),
+    state: dict[str, Any] | None = None,
+    telemetry: TelemetrySettings | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """A Litestar app with the platform defaults around this service's own handlers.
+
+    `lifespan` context managers run in order at start-up and in reverse at shut-down: this is
+    where a service starts its broker, outbox relay and background workers.
+    """
+    configure_logging(service)
+    configure_tracing(service, telemetry or TelemetrySettings())
+
+    checks = list(health_checks)
+    all_plugins: list[PluginProtocol] = [opentelemetry_plugin(), *plugins]
+    if database is not None:
+        all_plugins.append(SQLAlchemyPlugin(config=database))
+        checks.insert(0, database_check(database.get_engine()))
+        instrument_engine(database.get_engine())
+
+    @asynccontextmanager
+    async def run_lifespans(app: Litestar) -> AsyncIterator[None]:
+        from contextlib import AsyncExitStack
+
+        async with AsyncExitStack() as stack:
+            for context in lifespan:
+                await stack.enter_async_context(context(app))
+            yield
+
+    app_state = State({"health_checks": checks, **(state or {})})
+    metrics = prometheus_config(service)
+    return Litestar(
+        route_handlers=[HealthController, metrics_controller(), *route_handlers],
+        exception_handlers=exception_handlers(),
+        plugins=all_plugins,
+        middleware=[
+            request_id_middleware,
+            metrics.middleware,
+            *([auth_middleware] if auth_middleware else []),
+            *middleware,
+        ],
+        dependencies={"page": Provide(provide_limit_offset), **(dependencies or {})},
+        lifespan=[run_lifespans],
+        state=app_state,
+        openapi_config=OpenAPIConfig(
+            title=service.name,
+            version=service.version,
+            description=description or None,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    BEARER_SECURITY: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="Access token from POST /api/auth/login",
+                    )
+                }
+            ),
+            security=[{BEARER_SECURITY: []}],
+            use_handler_docstrings=True,
+        ),
+        response_cache_config=ResponseCacheConfig(default_expiration=5),
+        logging_config=None,
+        debug=debug,
+    )

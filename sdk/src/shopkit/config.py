@@ -1,0 +1,148 @@
+"""Typed settings read from the environment, one prefix per group (12-factor).
+
+Every default points at a local development setup, so `make up` needs no configuration.
+A service composes these groups in its own `config.py`, which is the only place that reads
+the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import msgspec
+
+__all__ = [
+    "AuthSettings",
+    "BrokerSettings",
+    "DatabaseSettings",
+    "HttpSettings",
+    "RedisSettings",
+    "ServiceSettings",
+    "TelemetrySettings",
+    "from_env",
+]
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+
+class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`SERVICE_*`: who this process is and where it listens."""
+
+    name: str
+    version: str = "0.0.0"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    environment: str = "development"
+    log_level: str = "INFO"
+    log_json: bool = True
+    workers: int = 1
+    public_url: str = "http://localhost:8080"
+    cors_origins: tuple[str, ...] = ("http://localhost:8080",)
+
+    @property
+    def debug(self) -> bool:
+        return self.environment == "development"
+
+
+class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`DATABASE_*`: the service's own PostgreSQL database."""
+
+    url: str = f"{LOCAL_POSTGRES}/postgres"
+    pool_size: int = 10
+    max_overflow: int = 10
+    echo: bool = False
+
+
+class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`REDIS_*`."""
+
+    url: str = "redis://127.0.0.1:6379/0"
+
+
+class BrokerSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`BROKER_*`: the event broker. The URL scheme picks the transport (amqp by default)."""
+
+    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "shopkit.events"
+    max_retries: int = 5
+    retry_base_delay_ms: int = 200
+    outbox_poll_interval_ms: int = 500
+
+
+class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`AUTH_*`: how access tokens are verified (the user service's JWKS)."""
+
+    jwks_url: str = "http://127.0.0.1:3001/api/auth/.well-known/jwks.json"
+    issuer: str = "shopkit"
+    audience: str = "shopkit"
+    jwks_cache_seconds: int = 300
+    leeway_seconds: int = 5
+
+
+class TelemetrySettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`OTEL_*` (the standard names): traces are exported only when an endpoint is set."""
+
+    exporter_otlp_endpoint: str | None = None
+    traces_sampler_arg: float = 1.0
+
+
+class HttpSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`HTTP_CLIENT_*`: defaults for outgoing calls to other services."""
+
+    timeout_seconds: float = 5.0
+    retries: int = 2
+    breaker_failure_threshold: int = 5
+    breaker_reset_seconds: float = 30.0
+
+
+_PREFIXES: dict[type[Any], str] = {
+    ServiceSettings: "SERVICE_",
+    DatabaseSettings: "DATABASE_",
+    RedisSettings: "REDIS_",
+    BrokerSettings: "BROKER_",
+    AuthSettings: "AUTH_",
+    TelemetrySettings: "OTEL_",
+    HttpSettings: "HTTP_CLIENT_",
+}
+
+
+def _coerce(raw: str, field_type: Any) -> Any:
+    """Turn an environment string into what msgspec can convert (tuples are comma lists)."""
+    text = str(field_type)
+    if "tuple" in text or "list" in text:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if raw.lower() in {"true", "false"} and "bool" in text:
+        return raw.lower() == "true"
+    return raw
+
+
+def from_env(
+    settings_type: type[S],
+    *,
+    prefix: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **defaults: Any,
+) -> S:
+    """Build `settings_type` from `PREFIX_FIELD` variables; `defaults` fill what is unset.
+
+    Bad values raise `msgspec.ValidationError` naming the field, at start-up, not later.
+    """
+    env = os.environ if environ is None else environ
+    prefix = prefix if prefix is not None else _PREFIXES.get(settings_type, "")
+    values: dict[str, Any] = dict(defaults)
+    for field in msgspec.structs.fields(settings_type):
+        key = f"{prefix}{field.name}".upper()
+        if key in env:
+            values[field.name] = _coerce(env[key], field.type)
+    return msgspec.convert(values, settings_type, strict=False)
+
+
+@lru_cache(maxsize=32)
+def cached(settings_type: type[S], **defaults: Any) -> S:
+    """`from_env` once per process: settings are read once and then shared."""
+    return from_env(settings_type, **defaults)

@@ -1,0 +1,151 @@
+"""Database wiring every PostgreSQL-backed service shares.
+
+- `sqlalchemy_config()` builds advanced-alchemy's Litestar config (asyncpg engine, a session per
+  request committed when the handler succeeds and rolled back otherwise).
+- `ensure_database()` creates the service's own database when it does not exist yet.
+- `upgrade()` / `run_migrations_online()` run Alembic from code and from `env.py`, so every
+  service's `env.py` is a few lines.
+- `Page` and `LimitOffset` give lists the public API shape `{items, total, limit, offset}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Annotated, Generic, TypeVar
+
+import asyncpg
+import msgspec
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from advanced_alchemy.filters import LimitOffset
+from litestar.params import QueryParameter
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+from shopkit.config import DatabaseSettings
+
+__all__ = [
+    "LimitOffset",
+    "Page",
+    "ensure_database",
+    "provide_limit_offset",
+    "run_migrations_online",
+    "sqlalchemy_config",
+    "upgrade",
+]
+
+T = TypeVar("T")
+
+
+def sqlalchemy_config(
+    settings: DatabaseSettings, *, migrations: str | None = None
+) -> SQLAlchemyAsyncConfig:
+    """advanced-alchemy's config: pooled asyncpg engine, autocommit on 2xx/3xx responses."""
+    return SQLAlchemyAsyncConfig(
+        connection_string=settings.url,
+        engine_config=EngineConfig(
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_pre_ping=True,
+            echo=settings.echo,
+        ),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        alembic_config=AlembicAsyncConfig(script_location=migrations or "migrations"),
+    )
+
+
+def _server_and_name(url: str) -> tuple[str, str]:
+    parsed = make_url(url)
+    name = parsed.database or "postgres"
+    server = parsed.set(drivername="postgresql", database="postgres")
+    return server.render_as_string(hide_password=False), name
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the database named in `url` if it is missing; True when it was created."""
+    server, name = _server_and_name(url)
+    connection = await asyncpg.connect(server)
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        quoted = '"' + name.replace('"', '""') + '"'
+        await connection.execute(f"CREATE DATABASE {quoted}")
+        return True
+    finally:
+        await connection.close()
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database named in `url` (test sessions clean up after themselves)."""
+    server, name = _server_and_name(url)
+    connection = await asyncpg.connect(server)
+    try:
+        quoted = '"' + name.replace('"', '""') + '"'
+        await connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    finally:
+        await connection.close()
+
+
+def upgrade(script_location: str, url: str, revision: str = "head") -> None:
+    """Apply Alembic migrations to `url` (creating the database first when it is missing)."""
+    from alembic import command
+    from alembic.config import Config
+
+    asyncio.run(ensure_database(url))
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, revision)
+
+
+def run_migrations_online(metadata: MetaData, url: str | None = None) -> None:
+    """The body of every service's Alembic `env.py` (online mode, asyncpg)."""
+    from alembic import context
+
+    config = context.config
+    section = config.get_section(config.config_ini_section, {})
+    if url:
+        section["sqlalchemy.url"] = url
+
+    def do_run(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            compare_type=True,
+            version_table="alembic_version",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = async_engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+class Page(msgspec.Struct, Generic[T]):
+    """A page of a list, in the shape every public list has."""
+
+    items: Sequence[T]
+    total: int
+    limit: int
+    offset: int
+
+
+async def provide_limit_offset(
+    limit: Annotated[int, QueryParameter(name="limit", ge=1, le=100)] = 20,
+    offset: Annotated[int, QueryParameter(name="offset", ge=0)] = 0,
+) -> LimitOffset:
+    """`?limit=&offset=` as advanced-alchemy's filter: limit 1 to 100, offset from 0."""
+    return LimitOffset(limit=limit, offset=offset)

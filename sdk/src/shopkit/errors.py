@@ -1,0 +1,222 @@
+"""Domain errors with meaning, and the one mapping that turns them into problem+json (RFC 9457).
+
+Services raise these (or subclasses such as `OutOfStock(ConflictError)`); controllers never build
+error responses by hand. Anything unexpected becomes a 500 that names only the request id.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import msgspec
+import structlog
+from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError
+from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from shopkit.context import request_id_var
+
+__all__ = [
+    "PROBLEM_JSON",
+    "ConflictError",
+    "DomainError",
+    "ForbiddenError",
+    "InvalidInputError",
+    "NotFoundError",
+    "Problem",
+    "TooManyRequestsError",
+    "UnauthorizedError",
+    "exception_handlers",
+]
+
+PROBLEM_JSON = "application/problem+json"
+_logger = structlog.get_logger("shopkit.errors")
+
+
+class InvalidParam(msgspec.Struct, frozen=True):
+    """One rejected field: `name` is a dotted path into the body or the parameter name."""
+
+    name: str
+    reason: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True, kw_only=True):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    invalid_params: list[InvalidParam] | None = None
+    code: str | None = None
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose. Subclasses set the HTTP status."""
+
+    status_code: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad request"
+    code: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        invalid_params: list[InvalidParam] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.invalid_params = invalid_params
+        self.headers = headers or {}
+
+
+class InvalidInputError(DomainError):
+    """Input that is well-formed but breaks a rule (422), naming the field."""
+
+    status_code = 422
+    title = "Validation failed"
+
+    def __init__(self, field: str, reason: str, *, detail: str | None = None) -> None:
+        super().__init__(
+            detail or f"{field}: {reason}", invalid_params=[InvalidParam(name=field, reason=reason)]
+        )
+
+
+class UnauthorizedError(DomainError):
+    status_code = 401
+    title = "Unauthorized"
+
+
+class ForbiddenError(DomainError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+    title = "Not found"
+
+
+class ConflictError(DomainError):
+    status_code = 409
+    title = "Conflict"
+
+
+class TooManyRequestsError(DomainError):
+    status_code = 429
+    title = "Too many requests"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    problem.request_id = problem.request_id or request_id_var.get()
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _slug(title: str) -> str:
+    return title.lower().replace(" ", "-")
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    problem = Problem(
+        type=f"https://shopkit.dev/problems/{exc.code or _slug(exc.title)}",
+        title=exc.title,
+        status=exc.status_code,
+        detail=exc.detail,
+        instance=request.url.path,
+        invalid_params=exc.invalid_params,
+        code=exc.code,
+    )
+    return problem_response(problem, exc.headers)
+
+
+def _param_name(raw: dict[str, Any]) -> str:
+    """The field a validation message is about, as a dotted path into the body.
+
+    Litestar gives the location in `key` ("data" for the body itself, "address" for a field
+    of it, "limit" for a query parameter); a missing field is named only in the message
+    ("Object missing required field `city`"), so it is appended to the path.
+    """
+    key = str(raw.get("key") or "")
+    message = str(raw.get("message", ""))
+    base = "" if key in ("", "data") else key.removeprefix("data.")
+    if "required field `" in message:
+        missing = message.split("required field `", 1)[1].split("`", 1)[0]
+        return f"{base}.{missing}" if base else missing
+    return base or "body"
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    params = [
+        InvalidParam(name=_param_name(item), reason=str(item.get("message", "invalid")))
+        for item in extra
+        if isinstance(item, dict)
+    ] or [InvalidParam(name="body", reason=exc.detail)]
+    problem = Problem(
+        type="https://shopkit.dev/problems/validation-failed",
+        title="Validation failed",
+        status=422,
+        detail="; ".join(f"{p.name}: {p.reason}" for p in params),
+        instance=request.url.path,
+        invalid_params=params,
+    )
+    return problem_response(problem)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    if exc.status_code >= 500:
+        return _unexpected(request, exc)
+    problem = Problem(
+        title=exc.detail if exc.status_code != 404 else "Not found",
+        status=exc.status_code,
+        detail=exc.detail,
+        instance=request.url.path,
+    )
+    return problem_response(problem, dict(exc.headers or {}))
+
+
+def _repository_not_found(
+    request: Request[Any, Any, Any], exc: RepositoryNotFoundError
+) -> Response[bytes]:
+    return _domain_error(request, NotFoundError("The requested resource does not exist."))
+
+
+def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
+    detail = (
+        "A resource with these values already exists."
+        if isinstance(exc, DuplicateKeyError)
+        else "The change conflicts with existing data."
+    )
+    return _domain_error(request, ConflictError(detail))
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    _logger.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    problem = Problem(
+        title="Internal server error",
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        detail="Something went wrong on our side. Quote the request id if you contact support.",
+        instance=request.url.path,
+    )
+    return problem_response(problem)
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """The mapping `create_app` installs: domain errors, validation, repository errors, the rest."""
+    return {
+        DomainError: _domain_error,
+        ValidationException: _validation_error,
+        HTTPException: _http_error,
+        RepositoryNotFoundError: _repository_not_found,
+        IntegrityError: _integrity,
+        Exception: _unexpected,
+    }
