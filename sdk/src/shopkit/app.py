@@ -36,7 +36,6 @@ from shopkit.health import HealthCheck, HealthController, database_check
 from shopkit.telemetry import (
     configure_logging,
     configure_tracing,
-    instrument_engine,
     metrics_controller,
     opentelemetry_plugin,
     prometheus_config,
@@ -117,7 +116,6 @@ def create_app(
     if database is not None:
         all_plugins.append(SQLAlchemyPlugin(config=database))
         checks.insert(0, database_check(database.get_engine()))
-        instrument_engine(database.get_engine())
 
     @asynccontextmanager
     async def run_lifespans(app: Litestar) -> AsyncIterator[None]:

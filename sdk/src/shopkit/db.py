@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
 import msgspec
@@ -24,16 +24,19 @@ from advanced_alchemy.extensions.litestar import (
 )
 from advanced_alchemy.filters import LimitOffset
 from litestar.params import QueryParameter
+import sqlalchemy.ext.asyncio
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import async_engine_from_config
+from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
 from shopkit.config import DatabaseSettings
 
 __all__ = [
     "LimitOffset",
     "Page",
+    "drop_database",
     "ensure_database",
+    "make_migration",
     "provide_limit_offset",
     "run_migrations_online",
     "sqlalchemy_config",
@@ -49,6 +52,7 @@ def sqlalchemy_config(
     """advanced-alchemy's config: pooled asyncpg engine, autocommit on 2xx/3xx responses."""
     return SQLAlchemyAsyncConfig(
         connection_string=settings.url,
+        create_engine_callable=_create_engine,
         engine_config=EngineConfig(
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
@@ -57,8 +61,14 @@ def sqlalchemy_config(
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         before_send_handler="autocommit",
+        set_default_exception_handler=False,
         alembic_config=AlembicAsyncConfig(script_location=migrations or "migrations"),
     )
+
+
+def _create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Looked up at call time, so the OpenTelemetry instrumentation's wrapper applies."""
+    return sqlalchemy.ext.asyncio.create_async_engine(url, **kwargs)
 
 
 def _server_and_name(url: str) -> tuple[str, str]:
@@ -94,16 +104,43 @@ async def drop_database(url: str) -> None:
         await connection.close()
 
 
-def upgrade(script_location: str, url: str, revision: str = "head") -> None:
-    """Apply Alembic migrations to `url` (creating the database first when it is missing)."""
-    from alembic import command
+def _alembic_config(script_location: str, url: str) -> Any:
     from alembic.config import Config
 
-    asyncio.run(ensure_database(url))
     config = Config()
     config.set_main_option("script_location", script_location)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, revision)
+    config.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d_%%(slug)s"
+    )
+    return config
+
+
+def upgrade(script_location: str, url: str, revision: str = "head") -> None:
+    """Apply Alembic migrations to `url` (creating the database first when it is missing)."""
+    from alembic import command
+
+    asyncio.run(ensure_database(url))
+    command.upgrade(_alembic_config(script_location, url), revision)
+
+
+def make_migration(script_location: str, url: str, message: str) -> None:
+    """Write a new date-prefixed revision from the difference between models and database."""
+    from alembic import command
+
+    upgrade(script_location, url)
+    command.revision(
+        _alembic_config(script_location, url), message=message, autogenerate=True
+    )
+
+
+def _render_advanced_alchemy_type(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render advanced-alchemy column types (GUID, DateTimeUTC...) by their public name."""
+    if kind == "type" and type(obj).__module__.startswith("advanced_alchemy.types"):
+        name = type(obj).__name__
+        autogen_context.imports.add(f"from advanced_alchemy.types import {name}")
+        return repr(obj)
+    return False
 
 
 def run_migrations_online(metadata: MetaData, url: str | None = None) -> None:
@@ -120,6 +157,7 @@ def run_migrations_online(metadata: MetaData, url: str | None = None) -> None:
             connection=connection,
             target_metadata=metadata,
             compare_type=True,
+            render_item=_render_advanced_alchemy_type,
             version_table="alembic_version",
         )
         with context.begin_transaction():

@@ -24,7 +24,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopkit.config import ServiceSettings, TelemetrySettings
 from shopkit.context import request_id_var
@@ -32,7 +31,6 @@ from shopkit.context import request_id_var
 __all__ = [
     "configure_logging",
     "configure_tracing",
-    "instrument_engine",
     "metrics_controller",
     "opentelemetry_plugin",
     "prometheus_config",
@@ -125,18 +123,12 @@ def configure_tracing(service: ServiceSettings, settings: TelemetrySettings) -> 
 def _instrument_clients() -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
-
-    if not HTTPXClientInstrumentor().is_instrumented_by_opentelemetry:
-        HTTPXClientInstrumentor().instrument()
-    if not RedisInstrumentor().is_instrumented_by_opentelemetry:
-        RedisInstrumentor().instrument()
-
-
-def instrument_engine(engine: AsyncEngine) -> None:
-    """Spans for every SQL statement of this engine."""
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    # SQLAlchemy: engines made after this (shopkit.db makes them lazily) get statement spans.
+    for instrumentor in (HTTPXClientInstrumentor(), RedisInstrumentor(), SQLAlchemyInstrumentor()):
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument()
 
 
 def opentelemetry_plugin() -> OpenTelemetryPlugin:

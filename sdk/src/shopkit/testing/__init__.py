@@ -1,6 +1,27 @@
 """Test support shared by every service (load the fixtures with `shopkit.testing.plugin`)."""
 
+from shopkit.testing._broker import CollectorFactory, EventCollector, ReceivedEvent
 from shopkit.testing._client import client_for
 from shopkit.testing._database import fresh_database_url, migrate, postgres_server_url
+from shopkit.testing._pact import (
+    find_pact_dir,
+    free_port,
+    pact_files_for,
+    serve_app,
+    verify_pacts,
+)
 
-__all__ = ["client_for", "fresh_database_url", "migrate", "postgres_server_url"]
+__all__ = [
+    "CollectorFactory",
+    "EventCollector",
+    "ReceivedEvent",
+    "client_for",
+    "find_pact_dir",
+    "free_port",
+    "fresh_database_url",
+    "migrate",
+    "pact_files_for",
+    "postgres_server_url",
+    "serve_app",
+    "verify_pacts",
+]

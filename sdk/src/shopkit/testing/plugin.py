@@ -1,7 +1,11 @@
 """The pytest plugin every service loads: `pytest_plugins = ["shopkit.testing.plugin"]`.
 
-It registers the shared fixtures (a real database per test session, the real broker, a JWKS
-server with a token factory) so no service copies them.
+It registers the shared fixtures, so no service copies them:
+- `database_url` (a real, empty PostgreSQL database per test session), `redis_url`;
+- `broker_settings` (the local RabbitMQ with an exchange of this session's own),
+  `rabbit_broker`, `event_collector`;
+- `signing_key`, `jwks_server` (a real HTTP server serving the JWKS), `auth_settings`,
+  `token_factory` (access tokens those settings accept).
 """
 
 from __future__ import annotations
@@ -10,11 +14,30 @@ import os
 
 import pytest
 
-from shopkit.testing._database import database_url, redis_url
-
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
-__all__ = ["database_url", "redis_url"]
+from shopkit.testing._auth import (  # noqa: E402
+    auth_env,
+    auth_settings,
+    jwks_server,
+    signing_key,
+    token_factory,
+)
+from shopkit.testing._broker import broker_settings, event_collector, rabbit_broker  # noqa: E402
+from shopkit.testing._database import database_url, redis_url  # noqa: E402
+
+__all__ = [
+    "auth_env",
+    "auth_settings",
+    "broker_settings",
+    "database_url",
+    "event_collector",
+    "jwks_server",
+    "rabbit_broker",
+    "redis_url",
+    "signing_key",
+    "token_factory",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

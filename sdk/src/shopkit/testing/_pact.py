@@ -1,0 +1,97 @@
+"""Provider-side Pact verification: every pact naming a service is replayed against the real
+app, served over real HTTP, with provider states set up through the service's own code."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["find_pact_dir", "free_port", "pact_files_for", "serve_app", "verify_pacts"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def find_pact_dir(start: Path | None = None) -> Path | None:
+    """`PACT_DIR`, else the nearest `contracts/pacts` above `start` (the monorepo's)."""
+    if env := os.environ.get("PACT_DIR"):
+        return Path(env)
+    for folder in [(start or Path.cwd()).resolve(), *(start or Path.cwd()).resolve().parents]:
+        candidate = folder / "contracts" / "pacts"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def pact_files_for(provider: str, pact_dir: Path | None = None) -> list[Path]:
+    """Every pact file whose provider is `provider`."""
+    folder = pact_dir or find_pact_dir()
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.glob("*.json")
+        if json.loads(path.read_text(encoding="utf-8")).get("provider", {}).get("name")
+        == provider
+    )
+
+
+@contextmanager
+def serve_app(app: Any, *, startup_timeout: float = 15.0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free local port for as long as the block runs."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="pact-provider", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app under verification did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def verify_pacts(
+    provider: str,
+    pact_files: list[Path],
+    *,
+    base_url: str | None = None,
+    states: Mapping[str, Callable[..., None]] | None = None,
+    messages: Mapping[str, Callable[..., Any]] | None = None,
+) -> None:
+    """Replay each pact against the provider; raises with Pact's report when one fails."""
+    from pact import Verifier
+
+    verifier = Verifier(provider, host="127.0.0.1")
+    if base_url is not None:
+        verifier.add_transport(url=base_url)
+    if messages:
+        verifier.message_handler(dict(messages))
+    if states:
+
+        def no_state(**_: Any) -> None:
+            return None
+
+        verifier.state_handler({"": no_state, **states}, teardown=False)
+    for path in pact_files:
+        verifier.add_source(path)
+    verifier.verify()

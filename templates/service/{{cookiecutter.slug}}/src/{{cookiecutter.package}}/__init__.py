@@ -1,0 +1,3 @@
+"""{{ cookiecutter.slug }}: {{ cookiecutter.description }}"""
+
+__version__ = "0.1.0"
