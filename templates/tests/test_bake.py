@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
-import bake  # noqa: E402
+import bake
 
 CONTEXT = {
     "slug": "bake-check-service",
@@ -44,7 +44,7 @@ def test_the_service_has_the_shape_conventions_describe(baked: Path) -> None:
     assert not missing, f"the baked service lacks {missing}"
     pyproject = (baked / "pyproject.toml").read_text()
     assert '"shopkit-sdk>=1.0,<2"' in pyproject
-    assert 'bake-check-service = "bake_check_service.__main__:main"' in pyproject
+    assert '"bake-check-service" = "bake_check_service.__main__:main"' in pyproject
 
 
 def test_cruft_links_the_service_to_the_template(baked: Path) -> None:

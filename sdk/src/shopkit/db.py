@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import asyncpg
 import msgspec
+import sqlalchemy.ext.asyncio
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
@@ -24,7 +25,6 @@ from advanced_alchemy.extensions.litestar import (
 )
 from advanced_alchemy.filters import LimitOffset
 from litestar.params import QueryParameter
-import sqlalchemy.ext.asyncio
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
@@ -129,12 +129,12 @@ def make_migration(script_location: str, url: str, message: str) -> None:
     from alembic import command
 
     upgrade(script_location, url)
-    command.revision(
-        _alembic_config(script_location, url), message=message, autogenerate=True
-    )
+    command.revision(_alembic_config(script_location, url), message=message, autogenerate=True)
 
 
-def _render_advanced_alchemy_type(kind: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_advanced_alchemy_type(
+    kind: str, obj: Any, autogen_context: Any
+) -> str | Literal[False]:
     """Render advanced-alchemy column types (GUID, DateTimeUTC...) by their public name."""
     if kind == "type" and type(obj).__module__.startswith("advanced_alchemy.types"):
         name = type(obj).__name__

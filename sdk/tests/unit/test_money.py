@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from shopkit.errors import ConflictError, InvalidInputError
 from shopkit.money import (
     CURRENCIES,

@@ -42,8 +42,7 @@ def pact_files_for(provider: str, pact_dir: Path | None = None) -> list[Path]:
     return sorted(
         path
         for path in folder.glob("*.json")
-        if json.loads(path.read_text(encoding="utf-8")).get("provider", {}).get("name")
-        == provider
+        if json.loads(path.read_text(encoding="utf-8")).get("provider", {}).get("name") == provider
     )
 
 
