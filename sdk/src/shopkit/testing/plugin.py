@@ -16,15 +16,15 @@ import pytest
 
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
-from shopkit.testing._auth import (  # noqa: E402
+from shopkit.testing._auth import (
     auth_env,
     auth_settings,
     jwks_server,
     signing_key,
     token_factory,
 )
-from shopkit.testing._broker import broker_settings, event_collector, rabbit_broker  # noqa: E402
-from shopkit.testing._database import database_url, redis_url  # noqa: E402
+from shopkit.testing._broker import broker_settings, event_collector, rabbit_broker
+from shopkit.testing._database import database_url, redis_url
 
 __all__ = [
     "auth_env",
