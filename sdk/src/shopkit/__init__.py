@@ -1,0 +1,3 @@
+"""Shopkit SDK: the defaults every Shopkit service shares."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,38 @@
+# Thin entry points; the logic lives in platform/ (see platform/README.md).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+BIN := platform/bin
+
+.PHONY: help bootstrap up down test test-fast bench new-service catalog gateway-config
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+bootstrap: ## install and prepare everything (idempotent): venv, SDK wheel, infra, databases, migrations
+	@$(BIN)/bootstrap
+
+up: ## run the shop: every registered service behind the gateway on http://localhost:8080
+	@$(BIN)/up
+
+down: ## stop what `make up` started (from any shell)
+	@$(BIN)/down
+
+test: bootstrap ## every test and check, with one summary line per part
+	@$(BIN)/test-all
+
+test-fast: ## ruff, mypy and unit tests only (no infrastructure needed)
+	@$(BIN)/bootstrap --python-only
+	@$(BIN)/test-all --fast
+
+bench: ## run the benchmarks in platform/bench/ against a running `make up`
+	@$(BIN)/bench
+
+new-service: ## scaffold services/$(NAME) from the template and register it: make new-service NAME=<slug>
+	@test -n "$(NAME)" || { echo "usage: make new-service NAME=<slug>" >&2; exit 2; }
+	@$(BIN)/new-service "$(NAME)"
+
+catalog: ## validate catalog-info.yaml and everything it takes in
+	@$(BIN)/catalog
+
+gateway-config: ## write .run/nginx/nginx.conf from platform/services.toml and check it with nginx -t
+	@$(BIN)/gateway-config

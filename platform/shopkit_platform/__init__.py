@@ -1,0 +1,1 @@
+"""Shopkit's local platform: bootstrap, `make up`, the gateway config and the test runner."""

@@ -1,0 +1,85 @@
+"""`python -m shopkit_platform <command>`; the Makefile and platform/bin/ call this."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._console import StepFailed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shopkit_platform", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    boot = sub.add_parser("bootstrap", help="install and prepare everything, idempotently")
+    boot.add_argument(
+        "--python-only",
+        action="store_true",
+        help="only the SDK wheel and the virtualenv (no infrastructure, no databases)",
+    )
+    run = sub.add_parser("up", help="run every registered service behind the gateway until Ctrl-C")
+    run.add_argument("--no-bootstrap", action="store_true", help="skip the set-up steps")
+    sub.add_parser("down", help="stop what `make up` started")
+    test = sub.add_parser("test-all", help="every check, with a summary line per part")
+    test.add_argument("--fast", action="store_true", help="ruff, mypy and unit tests only")
+    test.add_argument("--only", help="run only the parts whose name contains this text")
+    test.add_argument("-v", "--verbose", action="store_true", help="show the output of every part")
+    gw = sub.add_parser("gateway-config", help="write .run/nginx/nginx.conf and check it")
+    gw.add_argument("--listen", help="address:port (default 127.0.0.1:8080 or $GATEWAY_LISTEN)")
+    gw.add_argument("--stdout", action="store_true", help="print the config instead")
+    sub.add_parser("bench", help="run platform/bench/ scripts")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "bootstrap":
+            from .bootstrap import bootstrap
+
+            bootstrap(python_only=args.python_only)
+            return 0
+        if args.command == "up":
+            from .runner import up
+
+            return up(run_bootstrap=not args.no_bootstrap)
+        if args.command == "down":
+            from .runner import down
+
+            return down()
+        if args.command == "test-all":
+            from .testall import main as test_all
+
+            return test_all(fast=args.fast, only=args.only, verbose=args.verbose)
+        if args.command == "gateway-config":
+            return _gateway_config(args.listen, args.stdout)
+        if args.command == "bench":
+            from .bench import main as bench
+
+            return bench()
+    except StepFailed as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _gateway_config(listen: str | None, to_stdout: bool) -> int:
+    from . import gateway
+    from .registry import load
+
+    services = load()
+    listen = listen or gateway.DEFAULT_LISTEN
+    if to_stdout:
+        print(gateway.render(services, listen=listen), end="")
+        return 0
+    conf = gateway.write(services, listen=listen)
+    checked = gateway.test_config(conf)
+    print(checked.stderr.strip())
+    if checked.returncode == 0:
+        print(
+            f"wrote {conf} ({len(services)} service(s), "
+            f"{sum(len(s.routes) for s in services)} route(s))"
+        )
+    return checked.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The service registry, `platform/services.toml`: ports, databases and gateway routes."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._paths import REGISTRY, SERVICES_DIR
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+KNOWN_KEYS = {"port", "database", "routes", "team", "worker"}
+
+
+class RegistryError(ValueError):
+    """services.toml says something impossible; the message names the table and the key."""
+
+
+@dataclass(frozen=True)
+class Service:
+    slug: str
+    port: int
+    database: str | None = None
+    routes: tuple[str, ...] = ()
+    team: str | None = None
+    worker: bool = False
+
+    @property
+    def module(self) -> str:
+        return self.slug.replace("-", "_")
+
+    @property
+    def path(self) -> Path:
+        return SERVICES_DIR / self.slug
+
+    @property
+    def upstream(self) -> str:
+        return self.module
+
+    @property
+    def database_url(self) -> str | None:
+        if self.database is None:
+            return None
+        return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.database}"
+
+
+def load(path: Path = REGISTRY) -> list[Service]:
+    """Every registered service, ordered by port; raises RegistryError on a bad table."""
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    unknown_top = set(data) - {"services"}
+    if unknown_top:
+        raise RegistryError(f"{path}: unknown top-level keys {sorted(unknown_top)}")
+    tables = data.get("services", {})
+    if not isinstance(tables, dict):
+        raise RegistryError(f"{path}: [services] must be a table")
+    services = [_parse(slug, table, path) for slug, table in tables.items()]
+    _check_unique(services, path)
+    return sorted(services, key=lambda s: s.port)
+
+
+def _parse(slug: str, table: object, path: Path) -> Service:
+    where = f"{path.name} [services.{slug}]"
+    if not isinstance(table, dict):
+        raise RegistryError(f"{where}: must be a table")
+    if not SLUG.match(slug):
+        raise RegistryError(f"{where}: slug must be lower-case words joined by '-'")
+    unknown = set(table) - KNOWN_KEYS
+    if unknown:
+        raise RegistryError(
+            f"{where}: unknown keys {sorted(unknown)} (known: {sorted(KNOWN_KEYS)})"
+        )
+    port = table.get("port")
+    if not isinstance(port, int) or isinstance(port, bool) or not 1024 <= port <= 65535:
+        raise RegistryError(f"{where}: port must be an integer 1024-65535, got {port!r}")
+    database = table.get("database")
+    if database is not None and (not isinstance(database, str) or not DB_NAME.match(database)):
+        raise RegistryError(f"{where}: database must match {DB_NAME.pattern}, got {database!r}")
+    routes = table.get("routes", [])
+    if not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
+        raise RegistryError(f"{where}: routes must be a list of path prefixes")
+    for route in routes:
+        if not ROUTE.match(route) or "//" in route:
+            raise RegistryError(f"{where}: bad route prefix {route!r}")
+    team = table.get("team")
+    if team is not None and not isinstance(team, str):
+        raise RegistryError(f"{where}: team must be a string")
+    worker = table.get("worker", False)
+    if not isinstance(worker, bool):
+        raise RegistryError(f"{where}: worker must be true or false")
+    return Service(
+        slug=slug,
+        port=port,
+        database=database,
+        routes=tuple(r.rstrip("/") or "/" for r in routes),
+        team=team,
+        worker=worker,
+    )
+
+
+def _check_unique(services: list[Service], path: Path) -> None:
+    seen_ports: dict[int, str] = {}
+    seen_routes: dict[str, str] = {}
+    seen_dbs: dict[str, str] = {}
+    for s in services:
+        if s.port in seen_ports:
+            raise RegistryError(
+                f"{path.name}: port {s.port} used by {seen_ports[s.port]} and {s.slug}"
+            )
+        if s.port == 8080:
+            raise RegistryError(f"{path.name}: port 8080 belongs to the gateway ({s.slug})")
+        seen_ports[s.port] = s.slug
+        if s.database is not None:
+            if s.database in seen_dbs:
+                raise RegistryError(
+                    f"{path.name}: database {s.database!r} used by {seen_dbs[s.database]} and "
+                    f"{s.slug} (database per service)"
+                )
+            seen_dbs[s.database] = s.slug
+        for route in s.routes:
+            if route in seen_routes:
+                raise RegistryError(
+                    f"{path.name}: route {route} claimed by {seen_routes[route]} and {s.slug}"
+                )
+            seen_routes[route] = s.slug
