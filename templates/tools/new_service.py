@@ -1,0 +1,157 @@
+"""`make new-service NAME=<slug>`: the golden path from nothing to a service behind the gateway.
+
+Bakes the template into services/<slug> (linked by `.cruft.json`), picks the next free port and
+its own database, locks and installs it, migrates its database, writes its OpenAPI/AsyncAPI,
+and registers it: platform/services.toml (ports, databases, the gateway's routes), the root
+catalog (its Location target and database Resource) and a CI workflow. Nothing to edit by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import bake
+
+REPO = bake.REPO
+REGISTRY = REPO / "platform" / "services.toml"
+CATALOG = REPO / "catalog-info.yaml"
+WORKFLOWS = REPO / ".github" / "workflows"
+VENV_PYTHON = Path(os.environ.get("SHOPKIT_VENV", REPO / ".venv")) / "bin" / "python"
+FIRST_FREE_PORT = 3010
+
+# The services ARCHITECTURE.md plans: their port, database, routes and team are already decided.
+
+
+@dataclass(frozen=True)
+class Placement:
+    port: int
+    database: str
+    routes: tuple[str, ...]
+    team: str
+
+
+PLANNED = {
+    "product-service": Placement(
+        3002, "product", ("/api/products", "/api/categories", "/api/currencies"), "team-2"
+    ),
+    "cart-service": Placement(3003, "cart", ("/api/carts",), "team-4"),
+    "order-service": Placement(3004, "order", ("/api/orders",), "team-3"),
+    "payment-service": Placement(3005, "payment", ("/api/payments",), "team-3"),
+    "inventory-service": Placement(3006, "inventory", ("/api/inventory",), "team-2"),
+    "notification-service": Placement(3007, "notification", ("/api/notifications",), "team-4"),
+    "search-service": Placement(3008, "search", ("/api/search",), "team-2"),
+}
+RESERVED_PORTS = {3000, 3001, 3009, 8080, *(placed.port for placed in PLANNED.values())}
+
+
+def step(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def registry() -> dict[str, dict[str, object]]:
+    with REGISTRY.open("rb") as handle:
+        services: dict[str, dict[str, object]] = tomllib.load(handle).get("services", {})
+    return services
+
+
+def choose(slug: str, team: str | None) -> Placement:
+    """The planned placement, else the next free port and names derived from the slug."""
+    if slug in PLANNED:
+        planned = PLANNED[slug]
+        return Placement(planned.port, planned.database, planned.routes, team or planned.team)
+    taken = {int(str(entry["port"])) for entry in registry().values()}
+    port = FIRST_FREE_PORT
+    while port in taken or port in RESERVED_PORTS:
+        port += 1
+    base = slug.removesuffix("-service")
+    return Placement(port, base.replace("-", "_"), (f"/api/{base}",), team or "team-1")
+
+
+def register(slug: str, placed: Placement) -> None:
+    routes = ", ".join(f'"{route}"' for route in placed.routes)
+    entry = (
+        f"\n[services.{slug}]\n"
+        f"port = {placed.port}\n"
+        f'database = "{placed.database}"\n'
+        f"routes = [{routes}]\n"
+        f'team = "{placed.team}"\n'
+    )
+    with REGISTRY.open("a", encoding="utf-8") as handle:
+        handle.write(entry)
+
+
+def add_to_catalog(slug: str, placed: Placement) -> None:
+    text = CATALOG.read_text(encoding="utf-8")
+    resource = f"{placed.database.replace('_', '-')}-db"
+    if not re.search(rf"^  name: {re.escape(resource)}$", text, flags=re.MULTILINE):
+        document = (
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n"
+            f"  name: {resource}\n"
+            f"  description: PostgreSQL database `{placed.database}`, owned by {slug} alone.\n"
+            f"spec:\n  type: database\n  owner: group:{placed.team}\n"
+            "  system: system:shopkit\n"
+        )
+        marker = "---\n# Keep this Location LAST"
+        text = text.replace(marker, document + marker, 1)
+    text = text.rstrip("\n") + f"\n    - ./services/{slug}/catalog-info.yaml\n"
+    CATALOG.write_text(text, encoding="utf-8")
+
+
+def add_workflow(slug: str) -> None:
+    source = (WORKFLOWS / "user-service.yml").read_text(encoding="utf-8")
+    (WORKFLOWS / f"{slug}.yml").write_text(source.replace("user-service", slug), encoding="utf-8")
+
+
+def main(slug: str) -> int:
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*-service", slug):
+        print(f"'{slug}': use lowercase words joined by '-', ending in '-service'", file=sys.stderr)
+        return 2
+    if (REPO / "services" / slug).exists() or slug in registry():
+        print(f"{slug} exists already (services/{slug} or platform/services.toml)", file=sys.stderr)
+        return 2
+    placed = choose(slug, os.environ.get("TEAM") or None)
+    base = slug.removesuffix("-service")
+    context = {
+        "slug": slug,
+        "description": os.environ.get("DESCRIPTION") or f"The {base} service.",
+        "port": str(placed.port),
+        "database": placed.database,
+        "team": placed.team,
+        "route_prefix": placed.routes[0],
+    }
+    step(f"baking services/{slug} (port {placed.port}, database {placed.database})")
+    service = bake.render(context, REPO / "services")
+    step("locking dependencies (requirements.lock)")
+    if not list(bake.SDK_DIST.glob("shopkit_sdk-*.whl")):
+        bake.build_sdk_wheel()
+    bake.lock(service)
+    step("installing into the dev environment")
+    bake.install(service, VENV_PYTHON, editable=True)
+    step(f"creating and migrating database {placed.database}")
+    database_url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{placed.database}"
+    subprocess.run(
+        [VENV_PYTHON.parent / slug, "migrate"],
+        check=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+    step("writing docs/openapi.json and docs/asyncapi.json")
+    bake.write_specs(service, VENV_PYTHON, slug)
+    step("registering: platform/services.toml, catalog-info.yaml, .github/workflows")
+    register(slug, placed)
+    add_to_catalog(slug, placed)
+    add_workflow(slug)
+    print(
+        f"\n{slug} is ready: `make up` runs it on :{placed.port} behind the gateway at "
+        f"{', '.join(placed.routes)}; its tests: cd services/{slug} && pytest"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
