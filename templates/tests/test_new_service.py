@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from shopkit.db import drop_database
 
 REPO = Path(__file__).resolve().parents[2]

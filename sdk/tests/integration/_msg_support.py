@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from shopkit.messaging import InboxMessage, OutboxMessage
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,8 +17,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-
-from shopkit.messaging import InboxMessage, OutboxMessage
 
 side_effects_metadata = MetaData()
 side_effects = Table(

@@ -10,7 +10,6 @@ from litestar import Litestar, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.testing import AsyncTestClient
-
 from shopkit.app import create_app
 from shopkit.config import DatabaseSettings, ServiceSettings
 from shopkit.db import LimitOffset, Page, sqlalchemy_config

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-
 from shopkit.auth import JWKSClient, TokenVerifier, generate_signing_key
 from shopkit.config import AuthSettings, from_env
 from shopkit.errors import UnauthorizedError

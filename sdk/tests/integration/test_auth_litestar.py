@@ -9,7 +9,6 @@ import pytest
 from litestar import Litestar, Request, get
 from litestar.di import Provide
 from litestar.testing import AsyncTestClient
-
 from shopkit.auth import (
     CurrentPrincipal,
     TokenVerifier,

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
-
 from shopkit.config import HttpSettings
 from shopkit.context import request_id_var
 from shopkit.http import BreakerState, ServiceClient, ServiceUnavailable

@@ -8,9 +8,6 @@ import uuid
 import pytest
 from _msg_support import msg_engine_fixture, session_maker_fixture, side_effects  # noqa: F401
 from faststream.rabbit import RabbitBroker
-from sqlalchemy import func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from shopkit.config import BrokerSettings
 from shopkit.messaging import (
     ATTEMPT_HEADER,
@@ -29,6 +26,8 @@ from shopkit.messaging import (
     publish_envelope,
 )
 from shopkit.testing import CollectorFactory
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from shopkit.config import BrokerSettings
 from shopkit.messaging import (
     Envelope,
@@ -24,6 +22,7 @@ from shopkit.messaging import (
 )
 from shopkit.messaging._retry import side_queue_names
 from shopkit.testing._broker import delete_queues
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,6 @@ import pytest
 import pytest_asyncio
 from _msg_support import msg_engine_fixture, session_maker_fixture, side_effects  # noqa: F401
 from faststream.rabbit import RabbitBroker
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from shopkit.config import BrokerSettings
 from shopkit.messaging import (
     Event,
@@ -24,6 +21,8 @@ from shopkit.messaging import (
     payload_as,
 )
 from shopkit.testing import CollectorFactory
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 pytestmark = pytest.mark.integration
 

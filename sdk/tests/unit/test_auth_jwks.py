@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from shopkit.auth import (
     JWKSClient,
     KeySetUnavailableError,

@@ -8,7 +8,6 @@ import httpx
 import jwt
 import msgspec
 import pytest
-
 from shopkit.auth import (
     JWKSClient,
     Principal,

@@ -4,7 +4,6 @@ import asyncio
 
 import httpx
 import pytest
-
 from shopkit.config import HttpSettings
 from shopkit.context import request_id_var
 from shopkit.errors import DomainError

@@ -5,7 +5,6 @@ import importlib
 import pytest
 from faststream.rabbit import RabbitBroker, RabbitQueue, TestRabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
-
 from shopkit.config import BrokerSettings
 from shopkit.messaging import (
     BrokerConfigError,

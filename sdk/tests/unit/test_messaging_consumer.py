@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from shopkit.config import BrokerSettings
 from shopkit.messaging import Envelope, EventConsumer, InvalidEventTypeError, make_broker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,6 @@ from datetime import UTC
 import msgspec
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
-
 from shopkit.context import request_id_var
 from shopkit.messaging import (
     Envelope,

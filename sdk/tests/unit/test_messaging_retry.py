@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from shopkit.config import BrokerSettings
 from shopkit.messaging import RetryPolicy, dlq_name, retry_queue_name
 from shopkit.messaging._retry import (

@@ -6,7 +6,6 @@ from typing import Any
 
 import msgspec
 import pytest
-
 from shopkit.errors import ConflictError, InvalidInputError
 from shopkit.money import (
     CURRENCIES,

@@ -9,7 +9,6 @@ import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from shopkit.money import CURRENCIES, ExchangeRates, Money, Rounding, sum_money
 
 pytestmark = pytest.mark.unit

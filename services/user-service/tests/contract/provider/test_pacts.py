@@ -1,0 +1,19 @@
+"""Every pact a consumer wrote against user-service is replayed against the real app."""
+
+from __future__ import annotations
+
+import pytest
+from shopkit.testing import pact_files_for, serve_app, verify_pacts
+
+from user_service.app import create_app
+from user_service.config import SLUG, Settings
+
+pytestmark = pytest.mark.contract
+
+PACTS = pact_files_for(SLUG)
+
+
+@pytest.mark.skipif(not PACTS, reason="no consumer has a pact with user-service yet")
+def test_every_consumer_pact_is_honoured(settings: Settings) -> None:
+    with serve_app(create_app(settings)) as base_url:
+        verify_pacts(SLUG, PACTS, base_url=base_url)
