@@ -32,6 +32,8 @@ def get(url: str, headers: dict[str, str] | None = None, timeout: float = 5) -> 
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as r:
+            if len(r.headers.get_all("X-Request-ID") or []) > 1:
+                raise AssertionError(f"{url}: more than one X-Request-ID header in the response")
             return Response(r.status, {k.lower(): v for k, v in r.headers.items()}, r.read())
     except urllib.error.HTTPError as e:
         return Response(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
@@ -66,6 +68,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        # Like every Shopkit service, echo the request id back.
+        self.send_header("X-Request-ID", self.headers.get("X-Request-ID", ""))
         self.end_headers()
         self.wfile.write(body)
 
