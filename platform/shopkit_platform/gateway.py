@@ -49,6 +49,7 @@ def render(
                 continue
             locations.append(_location(f"= {route}", s))
             locations.append(_location(f"^~ {route}/", s))
+        locations.extend(_stream_location(stream, s) for stream in s.streams)
     if not claimed_root:
         locations.append(
             "        location / {\n"
@@ -72,6 +73,22 @@ def _location(match: str, service: Service) -> str:
         f"        # {service.slug} (team {service.team or '?'})\n"
         f"        location {match} {{\n"
         f"            proxy_pass http://{service.upstream};\n"
+        f"        }}\n"
+    )
+
+
+def _stream_location(path: str, service: Service) -> str:
+    """Server-Sent Events: no buffering, no gzip, a long read timeout, so events flow at once."""
+    return (
+        f"        # {service.slug}: event stream, passed through unbuffered\n"
+        f"        location = {path} {{\n"
+        f"            proxy_pass http://{service.upstream};\n"
+        "            proxy_buffering off;\n"
+        "            proxy_cache off;\n"
+        "            gzip off;\n"
+        "            proxy_read_timeout 1h;\n"
+        "            add_header X-Accel-Buffering no always;\n"
+        "            add_header X-Request-ID $shopkit_request_id always;\n"
         f"        }}\n"
     )
 

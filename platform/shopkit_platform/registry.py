@@ -12,7 +12,7 @@ from ._paths import REGISTRY, SERVICES_DIR
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-KNOWN_KEYS = {"port", "database", "routes", "team", "worker"}
+KNOWN_KEYS = {"port", "database", "routes", "streams", "team", "worker"}
 
 
 class RegistryError(ValueError):
@@ -27,6 +27,7 @@ class Service:
     routes: tuple[str, ...] = ()
     team: str | None = None
     worker: bool = False
+    streams: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -85,6 +86,12 @@ def _parse(slug: str, table: object, path: Path) -> Service:
     for route in routes:
         if not ROUTE.match(route) or "//" in route:
             raise RegistryError(f"{where}: bad route prefix {route!r}")
+    streams = table.get("streams", [])
+    if not isinstance(streams, list) or not all(isinstance(r, str) for r in streams):
+        raise RegistryError(f"{where}: streams must be a list of exact paths")
+    for stream in streams:
+        if not ROUTE.match(stream) or not any(stream.startswith(r + "/") for r in routes):
+            raise RegistryError(f"{where}: stream {stream!r} must lie under one of its routes")
     team = table.get("team")
     if team is not None and not isinstance(team, str):
         raise RegistryError(f"{where}: team must be a string")
@@ -96,6 +103,7 @@ def _parse(slug: str, table: object, path: Path) -> Service:
         port=port,
         database=database,
         routes=tuple(r.rstrip("/") or "/" for r in routes),
+        streams=tuple(streams),
         team=team,
         worker=worker,
     )

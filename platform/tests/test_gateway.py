@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -176,3 +179,52 @@ def test_the_access_log_is_one_json_object_per_request(
     assert by_id["log-me"]["uri"] == "/api/echo/logged"
     assert by_id["log-me"]["upstream_response_time"] != ""
     assert by_id["log-502"]["status"] == 502
+
+
+class _StreamHandler(BaseHTTPRequestHandler):
+    """One SSE event, then holds the response open until the test has seen that event."""
+
+    protocol_version = "HTTP/1.0"
+    release = threading.Event()
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.wfile.write(b'data: {"sku": "A", "available": 3}\n\n')
+        self.wfile.flush()
+        self.release.wait(timeout=10)
+        self.wfile.write(b'data: {"sku": "A", "available": 2}\n\n')
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+@pytest.mark.integration
+def test_a_stream_route_passes_events_through_unbuffered(
+    tmp_path: Path, nginx_available: str
+) -> None:
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _StreamHandler)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    stock = Service(
+        "stock-service", upstream.server_address[1], None, ("/api/stock",), "team-2",
+        streams=("/api/stock/stream",),
+    )  # fmt: skip
+    port = free_port()
+    conf = gateway.write([stock], listen=f"127.0.0.1:{port}", prefix=tmp_path)
+    proc = subprocess.Popen(gateway.command(conf), stdout=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/stock/stream", timeout=5
+        ) as response:
+            # Buffered, the first event would wait for the upstream to finish: it never would.
+            first = response.readline()
+            _StreamHandler.release.set()
+            assert first == b'data: {"sku": "A", "available": 3}\n'
+            assert response.headers["X-Accel-Buffering"] == "no"
+    finally:
+        _StreamHandler.release.set()
+        proc.terminate()
+        proc.wait(timeout=10)
+        upstream.shutdown()
