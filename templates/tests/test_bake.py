@@ -47,6 +47,17 @@ def test_the_service_has_the_shape_conventions_describe(baked: Path) -> None:
     assert '"bake-check-service" = "bake_check_service.__main__:main"' in pyproject
 
 
+def test_the_generated_code_is_lint_clean_under_the_repository_rules(baked: Path) -> None:
+    ruff = Path(sys.executable).parent / "ruff"
+    config = str(bake.REPO / "ruff.toml")
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [ruff, *command, "--config", config, "--config", "src = ['src']", "--no-cache", "."],
+            cwd=baked, capture_output=True, text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_cruft_links_the_service_to_the_template(baked: Path) -> None:
     cruft = json.loads((baked / ".cruft.json").read_text())
     assert cruft["directory"] == "templates/service"

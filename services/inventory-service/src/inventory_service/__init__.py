@@ -1,3 +1,3 @@
-"""inventory-service: Stock per SKU and warehouse, reservations with expiry, the movement ledger and live availability."""
+"""inventory-service (what it does: README.md and the pyproject description)."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""`inventory-service serve | migrate | revision | seed | specs`."""
+"""`inventory-service serve | migrate | revision | seed | specs`, plus this service's own
+commands (`commands.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from inventory_service.commands import SERVICE_COMMANDS
 from inventory_service.config import get_settings
 
 MIGRATIONS = str(Path(__file__).parent / "db" / "migrations")
@@ -65,6 +67,7 @@ COMMANDS = {
     "revision": revision,
     "seed": seed,
     "specs": specs,
+    **SERVICE_COMMANDS,
 }
 
 

@@ -1,3 +1,3 @@
-"""product-service: Categories, products, variants (SKUs), prices per currency and exchange rates."""
+"""product-service (what it does: README.md and the pyproject description)."""
 
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-"""search-service: The product search index: relevance, typo tolerance, facets and suggestions (PostgreSQL full text or Elasticsearch)."""
+"""search-service (what it does: README.md and the pyproject description)."""
 
 __version__ = "0.1.0"

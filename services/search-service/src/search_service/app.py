@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import metadata
 from typing import Any
 
 from litestar import Litestar
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return create_service_app(
         service=settings.service,
-        description="The product search index: relevance, typo tolerance, facets and suggestions (PostgreSQL full text or Elasticsearch).",
+        description=metadata(SLUG)["Summary"],
         route_handlers=[RecordController],
         database=database,
         auth_middleware=auth_middleware(verifier),

@@ -1,3 +1,3 @@
-"""{{ cookiecutter.slug }}: {{ cookiecutter.description }}"""
+"""{{ cookiecutter.slug }} (what it does: README.md and the pyproject description)."""
 
 __version__ = "0.1.0"

@@ -34,7 +34,8 @@ class RecordService(SQLAlchemyAsyncRepositoryService[models.Record]):
     async def create_record(self, data: RecordCreate) -> models.Record:
         await self._ensure_name_free(data.name)
         record = await self.create(models.Record(name=data.name, description=data.description))
-        Outbox.add(self.repository.session, RecordCreated(id=str(record.id), name=record.name), SLUG)
+        created = RecordCreated(id=str(record.id), name=record.name)
+        Outbox.add(self.repository.session, created, SLUG)
         return record
 
     async def update_record(self, record_id: UUID, data: RecordUpdate) -> models.Record:
