@@ -10,14 +10,13 @@ given, and the broker plus outbox relay started and stopped with the app.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -117,15 +116,6 @@ def create_app(
         all_plugins.append(SQLAlchemyPlugin(config=database))
         checks.insert(0, database_check(database.get_engine()))
 
-    @asynccontextmanager
-    async def run_lifespans(app: Litestar) -> AsyncIterator[None]:
-        from contextlib import AsyncExitStack
-
-        async with AsyncExitStack() as stack:
-            for context in lifespan:
-                await stack.enter_async_context(context(app))
-            yield
-
     app_state = State({"health_checks": checks, **(state or {})})
     metrics = prometheus_config(service)
     return Litestar(
@@ -139,7 +129,7 @@ def create_app(
             *middleware,
         ],
         dependencies={"page": Provide(provide_limit_offset), **(dependencies or {})},
-        lifespan=[run_lifespans],
+        lifespan=list(lifespan),
         state=app_state,
         openapi_config=OpenAPIConfig(
             title=service.name,
@@ -160,7 +150,6 @@ def create_app(
             security=[{BEARER_SECURITY: []}],
             use_handler_docstrings=True,
         ),
-        response_cache_config=ResponseCacheConfig(default_expiration=5),
         logging_config=None,
         debug=debug,
     )

@@ -38,7 +38,7 @@ from shopkit.auth._jwks import (
 from shopkit.auth._middleware import JWTAuthenticationMiddleware, auth_middleware
 from shopkit.auth._principal import ROLE_ADMIN, ROLE_CUSTOMER, ROLE_SERVICE, Principal
 from shopkit.auth._service import ServiceTokenProvider
-from shopkit.auth._verifier import TokenVerifier
+from shopkit.auth._verifier import KeySource, TokenVerifier
 from shopkit.config import AuthSettings
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "JWKSClient",
     "JWTAuthenticationMiddleware",
     "KeySetUnavailableError",
+    "KeySource",
     "Principal",
     "PrivateKey",
     "ServiceTokenProvider",

@@ -7,17 +7,17 @@ public key as an HMAC secret can therefore never verify.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import jwt
 from jwt import exceptions as jwt_errors
 
 from shopkit.auth._issuer import ACCESS_TOKEN_TYPE
-from shopkit.auth._jwks import ASYMMETRIC_ALGORITHMS, JWKSClient, UnknownKeyError
+from shopkit.auth._jwks import ASYMMETRIC_ALGORITHMS, UnknownKeyError
 from shopkit.auth._principal import Principal
 from shopkit.errors import UnauthorizedError
 
-__all__ = ["TokenVerifier", "invalid_token"]
+__all__ = ["KeySource", "TokenVerifier", "invalid_token"]
 
 _REQUIRED_CLAIMS: Final = ["sub", "iss", "aud", "exp", "iat", "jti"]
 
@@ -30,12 +30,24 @@ def invalid_token(detail: str) -> UnauthorizedError:
     )
 
 
+class KeySource(Protocol):
+    """Where verification keys come from: `JWKSClient` over HTTP, or the issuer's own store."""
+
+    async def get_signing_key(self, kid: str) -> jwt.PyJWK:
+        """The public key `kid`; raises `UnknownKeyError` when there is no such key."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the source holds open."""
+        ...
+
+
 class TokenVerifier:
     """Verifies access tokens issued by the user service (signature, lifetime, iss, aud, typ)."""
 
     def __init__(
         self,
-        jwks: JWKSClient,
+        jwks: KeySource,
         issuer: str = "shopkit",
         audience: str = "shopkit",
         leeway: float = 5.0,
