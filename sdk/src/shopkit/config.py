@@ -69,6 +69,12 @@ class BrokerSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = "shopkit.events"
+    # Prepended to every consumer queue name; tests set one so they never share a queue with
+    # a service running on the same broker.
+    queue_prefix: str = ""
+    # RabbitMQ deletes a consumer's queues after this long unused (`x-expires`); unset in
+    # production, set by tests so their queues do not pile up.
+    queue_expires_ms: int | None = None
     max_retries: int = 5
     retry_base_delay_ms: int = 200
     outbox_poll_interval_ms: int = 500

@@ -90,6 +90,8 @@ class EventConsumer:
         self._broker = broker
         self._session_maker = session_maker
         self._service_name = service_name
+        self._queue_prefix = settings.queue_prefix
+        self._queue_expires_ms = settings.queue_expires_ms
         self._exchange: RabbitExchange = events_exchange(settings)
         self._retry = retry or RetryPolicy.from_settings(settings)
         self._quorum = quorum
@@ -106,7 +108,7 @@ class EventConsumer:
         return [route.queue for route in self._routes]
 
     def queue_name(self, name: str) -> str:
-        return f"{self._service_name}.{name}"
+        return f"{self._queue_prefix}{self._service_name}.{name}"
 
     def handler(self, event_type: str, *, name: str) -> Callable[[EventHandler], EventHandler]:
         """Register `async def handler(envelope, session)` for `event_type` as consumer `name`.
@@ -123,7 +125,12 @@ class EventConsumer:
             route = _Route(consumer=queue, event_type=event_type, queue=queue, handler=func)
             self._routes.append(route)
             subscriber = self._broker.subscriber(
-                durable_queue(queue, quorum=self._quorum, routing_key=event_type),
+                durable_queue(
+                    queue,
+                    quorum=self._quorum,
+                    routing_key=event_type,
+                    expires_ms=self._queue_expires_ms,
+                ),
                 self._exchange,
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 title=queue,
@@ -285,11 +292,19 @@ class EventConsumer:
     async def _declare_retry_queue(self, queue: str, delay_ms: int) -> str:
         name = retry_queue_name(queue, delay_ms)
         await self._broker.declare_queue(
-            durable_queue(name, quorum=self._quorum, ttl_ms=delay_ms, dead_letter_to=queue)
+            durable_queue(
+                name,
+                quorum=self._quorum,
+                ttl_ms=delay_ms,
+                dead_letter_to=queue,
+                expires_ms=self._queue_expires_ms,
+            )
         )
         return name
 
     async def _declare_dlq(self, queue: str) -> str:
         name = dlq_name(queue)
-        await self._broker.declare_queue(durable_queue(name, quorum=self._quorum))
+        await self._broker.declare_queue(
+            durable_queue(name, quorum=self._quorum, expires_ms=self._queue_expires_ms)
+        )
         return name

@@ -90,6 +90,7 @@ def durable_queue(
     routing_key: str = "",
     ttl_ms: int | None = None,
     dead_letter_to: str | None = None,
+    expires_ms: int | None = None,
 ) -> RabbitQueue:
     """A durable classic or quorum queue, optionally expiring messages into another queue.
 
@@ -105,6 +106,8 @@ def durable_queue(
             quorum_args["x-dead-letter-routing-key"] = dead_letter_to
             quorum_args["x-dead-letter-strategy"] = "at-least-once"
             quorum_args["x-overflow"] = "reject-publish"
+        if expires_ms is not None:
+            quorum_args["x-expires"] = expires_ms
         return RabbitQueue(
             name,
             queue_type=QueueType.QUORUM,
@@ -118,6 +121,8 @@ def durable_queue(
     if dead_letter_to is not None:
         classic_args["x-dead-letter-exchange"] = ""
         classic_args["x-dead-letter-routing-key"] = dead_letter_to
+    if expires_ms is not None:
+        classic_args["x-expires"] = expires_ms
     return RabbitQueue(name, durable=True, arguments=classic_args, routing_key=routing_key)
 
 

@@ -110,10 +110,14 @@ async def delete_queues(url: str, names: list[str]) -> None:
 
 @pytest_asyncio.fixture(scope="session")
 async def broker_settings() -> AsyncIterator[BrokerSettings]:
-    """Local RabbitMQ, an exchange of this session's own, and retry delays in milliseconds."""
+    """Local RabbitMQ, an exchange and queue names of this session's own, and retry delays in
+    milliseconds, so a test run never takes messages from a service running on the same broker."""
+    session = uuid.uuid4().hex[:12]
     settings = BrokerSettings(
         url=TEST_BROKER_URL,
-        exchange=f"shopkit.events.test.{uuid.uuid4().hex[:12]}",
+        exchange=f"shopkit.events.test.{session}",
+        queue_prefix=f"test.{session}.",
+        queue_expires_ms=600_000,
         max_retries=3,
         retry_base_delay_ms=50,
         outbox_poll_interval_ms=50,
