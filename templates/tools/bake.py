@@ -87,6 +87,7 @@ def lock(service: Path) -> Path:
 def install(service: Path, python: Path, *, editable: bool) -> None:
     """Install the locked dependencies and the service itself into `python`'s environment."""
     run("uv", "pip", "install", "-q", "--python", python, "--find-links", SDK_DIST,
+        "--refresh-package", "shopkit-sdk", "--reinstall-package", "shopkit-sdk",
         "-r", service / "requirements.lock")  # fmt: skip
     target = ["-e", str(service)] if editable else [str(service)]
     run("uv", "pip", "install", "-q", "--python", python, "--no-deps", *target)
