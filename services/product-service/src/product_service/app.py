@@ -10,11 +10,17 @@ from typing import Any
 from litestar import Litestar
 from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
+from shopkit.cache import JsonCache, RedisConnection
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 
 from product_service.config import SLUG, Settings, get_settings
-from product_service.domain.records import RecordController
+from product_service.domain.catalog import (
+    CategoryController,
+    CurrencyController,
+    ProductController,
+)
+from product_service.domain.catalog._http import CatalogCache
 from product_service.events.handlers import register_handlers
 
 
@@ -24,6 +30,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
     register_handlers(messaging.consumer)
     verifier = verifier_from_settings(settings.auth)
+    redis = RedisConnection(settings.redis)
+    cache = CatalogCache(
+        JsonCache(redis.client, settings.catalog.cache_prefix, settings.catalog.cache_ttl_seconds)
+    )
 
     @asynccontextmanager
     async def close_jwks(_app: Any) -> AsyncIterator[None]:
@@ -33,11 +43,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[RecordController],
+        route_handlers=[CategoryController, ProductController, CurrencyController],
         database=database,
         auth_middleware=auth_middleware(verifier),
-        health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, close_jwks],
-        state={"messaging": messaging, "settings": settings},
+        health_checks=[messaging.health_check(), redis.health_check()],
+        lifespan=[messaging.lifespan, redis.lifespan, close_jwks],
+        state={"messaging": messaging, "settings": settings, "catalog_cache": cache},
         telemetry=settings.telemetry,
     )

@@ -1,4 +1,4 @@
-"""This service's settings: the SDK's groups, read from the environment once.
+"""This service's settings: the SDK's groups plus its own, read from the environment once.
 
 The only module that reads the environment. Every default works for local development.
 """
@@ -26,6 +26,14 @@ DEFAULT_PORT = 3002
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/product"
 
 
+class CatalogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`CATALOG_*`: how long reads are cached (Redis, and by the gateway and browsers)."""
+
+    cache_ttl_seconds: int = 60
+    cache_prefix: str = "product-service"
+    http_max_age_seconds: int = 30
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings
     database: DatabaseSettings
@@ -34,6 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis: RedisSettings
     http: HttpSettings
     telemetry: TelemetrySettings
+    catalog: CatalogSettings = msgspec.field(default_factory=CatalogSettings)
 
 
 def load_settings() -> Settings:
@@ -45,6 +54,7 @@ def load_settings() -> Settings:
         redis=from_env(RedisSettings),
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
+        catalog=from_env(CatalogSettings, prefix="CATALOG_"),
     )
 
 

@@ -15,5 +15,5 @@ from shopkit.messaging import EventConsumer
 
 
 def register_handlers(consumer: EventConsumer) -> None:
-    """The template's sample service consumes nothing yet."""
+    """product-service consumes no events: it is the source of the catalog."""
     del consumer

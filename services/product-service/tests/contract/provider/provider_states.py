@@ -4,17 +4,204 @@
   state's parameters) to put the real database in that state before an HTTP interaction.
 - `MESSAGES`: message description -> `build(settings)` returning the function Pact calls to get
   the message, produced by the same code the service publishes with (never a hand-made dict).
+
+Each message is made by a real catalog operation (create, update, delete, re-price) through
+the real services against the test database; the message is the envelope exactly as the outbox
+stored it, i.e. the bytes the relay puts on the broker. Pact calls these from its own threads,
+where no event loop runs, so each call runs its coroutine with `asyncio.run`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pact.types import Message
+from shopkit.cache import JsonCache, RedisConnection
+from shopkit.db import sqlalchemy_config
+from shopkit.messaging import OutboxMessage, decode_envelope
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from product_service.config import Settings
+from product_service.domain.catalog import CategoryService, ProductService
+from product_service.domain.catalog._http import NAMESPACE
+from product_service.domain.catalog.schemas import (
+    CategoryCreate,
+    MoneyIn,
+    ProductCreate,
+    ProductUpdate,
+    VariantIn,
+)
 
 StateSetup = Callable[[Settings], Callable[..., None]]
 MessageBuilder = Callable[[Settings], Callable[..., Any]]
 
-STATES: dict[str, StateSetup] = {}
-MESSAGES: dict[str, MessageBuilder] = {}
+Operation = Callable[[AsyncSession], Awaitable[None]]
+
+
+def _new_product(
+    category_id: uuid.UUID, name: str = "Contract Wireless Headphones"
+) -> ProductCreate:
+    tag = uuid.uuid4().hex[:8]
+    return ProductCreate(
+        name=name,
+        slug=f"contract-headphones-{tag}",
+        category_id=category_id,
+        brand="Acme",
+        description="Closed-back wireless headphones.",
+        status="active",
+        images=["https://img.shopkit.dev/contract/1.jpg"],
+        attributes={"connectivity": "bluetooth"},
+        variants=[
+            VariantIn(
+                sku=f"CT-{tag}-BLK".upper(),
+                options={"colour": "black"},
+                base_price=MoneyIn(amount=1299, currency="EUR"),
+            ),
+            VariantIn(
+                sku=f"CT-{tag}-WHT".upper(),
+                options={"colour": "white"},
+                base_price=MoneyIn(amount=1499, currency="EUR"),
+                prices={"JPY": 2500},
+            ),
+        ],
+    )
+
+
+async def _category(session: AsyncSession) -> uuid.UUID:
+    categories = CategoryService(session=session)
+    tree = await categories.tree()
+    audio = tree.by_slug.get("contract-audio")
+    if audio is None:
+        audio_id = (
+            await categories.create_category(CategoryCreate(name="Audio", slug="contract-audio"))
+        ).id
+    else:
+        audio_id = audio.id
+    headphones = tree.by_slug.get("contract-headphones")
+    if headphones is not None:
+        return headphones.id
+    created = await categories.create_category(
+        CategoryCreate(name="Headphones", slug="contract-headphones", parent_id=audio_id)
+    )
+    return created.id
+
+
+async def _in_transaction(settings: Settings, operation: Operation) -> list[OutboxMessage]:
+    """Run `operation` in one committed transaction; the outbox rows it staged."""
+    database = sqlalchemy_config(settings.database)
+    try:
+        async with database.get_session() as session:
+            await operation(session)
+            staged = [
+                obj
+                for obj in [*session.new, *session.identity_map.values()]
+                if isinstance(obj, OutboxMessage)
+            ]
+            await session.commit()
+    finally:
+        await database.get_engine().dispose()
+    await _invalidate_cache(settings)
+    return staged
+
+
+async def _invalidate_cache(settings: Settings) -> None:
+    """The app under verification caches reads; a state change must be visible to it."""
+    redis = RedisConnection(settings.redis)
+    async with redis.lifespan():
+        await JsonCache(redis.client, settings.catalog.cache_prefix).invalidate(NAMESPACE)
+
+
+def _message_from(settings: Settings, event_type: str, operation: Operation) -> Message:
+    staged = asyncio.run(_in_transaction(settings, operation))
+    row = next(row for row in reversed(staged) if row.event_type == event_type)
+    envelope = decode_envelope(row.payload)
+    return Message(
+        contents=row.payload,
+        metadata={"routing_key": envelope.type, "message_id": envelope.id},
+        content_type="application/json",
+    )
+
+
+async def _create(session: AsyncSession) -> uuid.UUID:
+    products = ProductService(session=session)
+    return (await products.create_product(_new_product(await _category(session)))).id
+
+
+def product_created(settings: Settings) -> Callable[..., Message]:
+    def produce(**_: Any) -> Message:
+        async def operation(session: AsyncSession) -> None:
+            await _create(session)
+
+        return _message_from(settings, "product.created.v1", operation)
+
+    return produce
+
+
+def product_updated(settings: Settings) -> Callable[..., Message]:
+    def produce(**_: Any) -> Message:
+        async def operation(session: AsyncSession) -> None:
+            product_id = await _create(session)
+            change = ProductUpdate(name="Contract Wireless Headphones II", brand="Acme Audio")
+            await ProductService(session=session).update_product(product_id, change)
+
+        return _message_from(settings, "product.updated.v1", operation)
+
+    return produce
+
+
+def product_deleted(settings: Settings) -> Callable[..., Message]:
+    def produce(**_: Any) -> Message:
+        async def operation(session: AsyncSession) -> None:
+            product_id = await _create(session)
+            await ProductService(session=session).delete_product(product_id)
+
+        return _message_from(settings, "product.deleted.v1", operation)
+
+    return produce
+
+
+def price_changed(settings: Settings) -> Callable[..., Message]:
+    def produce(**_: Any) -> Message:
+        async def operation(session: AsyncSession) -> None:
+            products = ProductService(session=session)
+            category_id = await _category(session)
+            body = _new_product(category_id)
+            product = await products.create_product(body)
+            repriced = [
+                VariantIn(
+                    sku=variant.sku,
+                    options=variant.options,
+                    base_price=MoneyIn(amount=variant.base_price.amount + 200),
+                    prices=variant.prices,
+                )
+                for variant in body.variants
+            ]
+            await products.update_product(product.id, ProductUpdate(variants=repriced))
+
+        return _message_from(settings, "price.changed.v1", operation)
+
+    return produce
+
+
+def active_products_exist(settings: Settings) -> Callable[..., None]:
+    """At least one active product with SKUs (search-service reindexes from the list)."""
+
+    def setup(**_: Any) -> None:
+        async def operation(session: AsyncSession) -> None:
+            await _create(session)
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+STATES: dict[str, StateSetup] = {"active products exist": active_products_exist}
+MESSAGES: dict[str, MessageBuilder] = {
+    "a product.created event": product_created,
+    "a product.updated event": product_updated,
+    "a product.deleted event": product_deleted,
+    "a price.changed event": price_changed,
+}

@@ -1,0 +1,275 @@
+"""HTTP for the catalog: anyone reads (cached, with ETags), admins write.
+
+Writes commit before answering and then invalidate the read cache, so the next read, from any
+replica, sees the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from uuid import UUID
+
+from advanced_alchemy.filters import LimitOffset
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+from shopkit.auth import requires_admin
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from product_service.config import Settings
+from product_service.domain.catalog import schemas
+from product_service.domain.catalog._http import (
+    CatalogCache,
+    is_admin,
+    json_response,
+    private_response,
+    strict_body,
+)
+from product_service.domain.catalog.services import (
+    CategoryService,
+    CurrencyService,
+    ProductService,
+)
+
+PUBLIC = [{}]
+
+
+async def provide_categories(db_session: NamedDependency[AsyncSession]) -> CategoryService:
+    return CategoryService(session=db_session)
+
+
+async def provide_products(db_session: NamedDependency[AsyncSession]) -> ProductService:
+    return ProductService(session=db_session)
+
+
+async def provide_currencies(db_session: NamedDependency[AsyncSession]) -> CurrencyService:
+    return CurrencyService(session=db_session)
+
+
+async def provide_cache(state: State) -> CatalogCache:
+    return cast(CatalogCache, state["catalog_cache"])
+
+
+async def provide_max_age(state: State) -> int:
+    return cast(Settings, state["settings"]).catalog.http_max_age_seconds
+
+
+DEPENDENCIES = {
+    "categories": Provide(provide_categories),
+    "products": Provide(provide_products),
+    "currencies": Provide(provide_currencies),
+    "cache": Provide(provide_cache),
+    "max_age": Provide(provide_max_age),
+}
+
+
+def _served(body: bytes, request: Request[Any, Any, Any], max_age: int) -> Any:
+    """The cached bytes as the documented type (Litestar sends bytes as they are)."""
+    return json_response(request, body, max_age)
+
+
+class CategoryController(Controller):
+    path = "/api/categories"
+    tags = ["categories"]
+    dependencies = DEPENDENCIES
+
+    @get("/", operation_id="listCategories", security=PUBLIC)
+    async def list_categories(
+        self,
+        request: Request[Any, Any, Any],
+        categories: NamedDependency[CategoryService],
+        cache: NamedDependency[CatalogCache],
+        max_age: NamedDependency[int],
+    ) -> Response[schemas.CategoryList]:
+        """Every category, flat, parents before children: `parent_id` links a node to its
+        parent (null for a root) and `path` lists slugs from the root."""
+        body = await cache.get_or_load("categories", categories.categories)
+        return _served(body, request, max_age)
+
+    @post("/", operation_id="createCategory", guards=[requires_admin])
+    async def create_category(
+        self,
+        request: Request[Any, Any, Any],
+        categories: NamedDependency[CategoryService],
+        cache: NamedDependency[CatalogCache],
+        data: JSONBody[schemas.CategoryCreate],
+    ) -> schemas.Category:
+        body = strict_body(await request.body(), schemas.CategoryCreate)
+        category = await categories.create_category(body)
+        await categories.commit()
+        await cache.invalidate()
+        return category
+
+    @patch("/{category_id:uuid}", operation_id="updateCategory", guards=[requires_admin])
+    async def update_category(
+        self,
+        request: Request[Any, Any, Any],
+        categories: NamedDependency[CategoryService],
+        cache: NamedDependency[CatalogCache],
+        category_id: FromPath[UUID],
+        data: JSONBody[schemas.CategoryUpdate],
+    ) -> schemas.Category:
+        """Rename, re-slug or move a category; its products are re-announced."""
+        body = strict_body(await request.body(), schemas.CategoryUpdate)
+        category = await categories.update_category(category_id, body)
+        await categories.commit()
+        await cache.invalidate()
+        return category
+
+    @delete("/{category_id:uuid}", operation_id="deleteCategory", guards=[requires_admin])
+    async def delete_category(
+        self,
+        categories: NamedDependency[CategoryService],
+        cache: NamedDependency[CatalogCache],
+        category_id: FromPath[UUID],
+    ) -> None:
+        """Only an empty leaf: no subcategories, no products (409 otherwise)."""
+        await categories.delete_category(category_id)
+        await categories.commit()
+        await cache.invalidate()
+
+
+class ProductController(Controller):
+    path = "/api/products"
+    tags = ["products"]
+    dependencies = DEPENDENCIES
+
+    @get("/", operation_id="listProducts", security=PUBLIC)
+    async def list_products(
+        self,
+        request: Request[Any, Any, Any],
+        products: NamedDependency[ProductService],
+        cache: NamedDependency[CatalogCache],
+        max_age: NamedDependency[int],
+        page: NamedDependency[LimitOffset],
+        category: FromQuery[str | None] = None,
+        currency: FromQuery[str | None] = None,
+        status: FromQuery[schemas.Status | None] = None,
+    ) -> Response[schemas.ProductPage]:
+        """Products in creation order, prices in `currency` (EUR by default). `category` is a
+        slug and includes its descendants. Anonymous callers and customers see active products
+        only; admins see every status (or the one `status` asks for)."""
+
+        async def load(view_status: str | None) -> schemas.ProductPage:
+            view = await products.view()
+            code = view.check_currency(currency)
+            items, total = await products.page(
+                view, page=page, category=category, status=view_status
+            )
+            return schemas.ProductPage(
+                items=[view.render(item, code) for item in items],
+                total=total,
+                limit=page.limit,
+                offset=page.offset,
+            )
+
+        if is_admin(request):
+            return private_response(await load(status))
+        key = f"products:{category or ''}:{(currency or 'EUR').upper()}:{page.limit}:{page.offset}"
+        body = await cache.get_or_load(key, lambda: load("active"))
+        return _served(body, request, max_age)
+
+    @get("/{product_ref:str}", operation_id="getProduct", security=PUBLIC)
+    async def get_product(
+        self,
+        request: Request[Any, Any, Any],
+        products: NamedDependency[ProductService],
+        cache: NamedDependency[CatalogCache],
+        max_age: NamedDependency[int],
+        product_ref: FromPath[str],
+        currency: FromQuery[str | None] = None,
+    ) -> Response[schemas.Product]:
+        """One product by id or slug, in the same shape as list items."""
+        admin = is_admin(request)
+
+        async def load() -> schemas.Product:
+            view = await products.view()
+            code = view.check_currency(currency)
+            product = await products.find(product_ref, include_unpublished=admin)
+            return view.render(product, code)
+
+        if admin:
+            return private_response(await load())
+        key = f"product:{product_ref}:{(currency or 'EUR').upper()}"
+        return _served(await cache.get_or_load(key, load), request, max_age)
+
+    @post("/", operation_id="createProduct", guards=[requires_admin])
+    async def create_product(
+        self,
+        request: Request[Any, Any, Any],
+        products: NamedDependency[ProductService],
+        cache: NamedDependency[CatalogCache],
+        data: JSONBody[schemas.ProductCreate],
+    ) -> schemas.Product:
+        """A product with its SKUs; announced as `product.created.v1`."""
+        body = strict_body(await request.body(), schemas.ProductCreate)
+        product = await products.create_product(body)
+        await products.commit()
+        await cache.invalidate()
+        return product
+
+    @patch("/{product_ref:str}", operation_id="updateProduct", guards=[requires_admin])
+    async def update_product(
+        self,
+        request: Request[Any, Any, Any],
+        products: NamedDependency[ProductService],
+        cache: NamedDependency[CatalogCache],
+        product_ref: FromPath[str],
+        data: JSONBody[schemas.ProductUpdate],
+    ) -> schemas.Product:
+        """Change what is sent; `variants` replaces the SKU set. Announced as
+        `product.updated.v1`, plus `price.changed.v1` for each kept SKU whose price moved."""
+        body = strict_body(await request.body(), schemas.ProductUpdate)
+        product = await products.find(product_ref, include_unpublished=True)
+        updated = await products.update_product(product.id, body)
+        await products.commit()
+        await cache.invalidate()
+        return updated
+
+    @delete("/{product_ref:str}", operation_id="deleteProduct", guards=[requires_admin])
+    async def delete_product(
+        self,
+        products: NamedDependency[ProductService],
+        cache: NamedDependency[CatalogCache],
+        product_ref: FromPath[str],
+    ) -> None:
+        """Remove a product and its SKUs; announced as `product.deleted.v1`."""
+        product = await products.find(product_ref, include_unpublished=True)
+        await products.delete_product(product.id)
+        await products.commit()
+        await cache.invalidate()
+
+
+class CurrencyController(Controller):
+    path = "/api/currencies"
+    tags = ["currencies"]
+    dependencies = DEPENDENCIES
+
+    @get("/", operation_id="listCurrencies", security=PUBLIC)
+    async def list_currencies(
+        self,
+        request: Request[Any, Any, Any],
+        currencies: NamedDependency[CurrencyService],
+        cache: NamedDependency[CatalogCache],
+        max_age: NamedDependency[int],
+    ) -> Response[schemas.CurrencyList]:
+        """Supported currencies, their minor-unit exponent and the rate from EUR."""
+        body = await cache.get_or_load("currencies", currencies.currencies)
+        return _served(body, request, max_age)
+
+    @put("/rates", operation_id="updateRates", guards=[requires_admin])
+    async def update_rates(
+        self,
+        request: Request[Any, Any, Any],
+        currencies: NamedDependency[CurrencyService],
+        cache: NamedDependency[CatalogCache],
+        data: JSONBody[schemas.RatesUpdate],
+    ) -> schemas.CurrencyList:
+        """Set rates (decimal strings); every SKU whose resolved price moves is announced as
+        `price.changed.v1`."""
+        body = strict_body(await request.body(), schemas.RatesUpdate)
+        await currencies.update_rates(body)
+        await currencies.commit()
+        await cache.invalidate()
+        return await currencies.currencies()
