@@ -10,19 +10,40 @@ from typing import Any
 from litestar import Litestar
 from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
+from shopkit.cache import RedisConnection
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory_service.config import SLUG, Settings, get_settings
-from inventory_service.domain.records import RecordController
+from inventory_service.domain.reservations import (
+    ReservationController,
+    ReservationService,
+    ReservationSweeper,
+)
+from inventory_service.domain.stock import StockFeed, StockService
+from inventory_service.domain.stock.controllers import StockController
 from inventory_service.events.handlers import register_handlers
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = sqlalchemy_config(settings.database)
-    messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
-    register_handlers(messaging.consumer)
+    session_maker = database.create_session_maker()
+    messaging = Messaging(settings.broker, SLUG, session_maker)
+    redis = RedisConnection(settings.redis)
+    feed = StockFeed(redis.client, settings.inventory.stock_channel)
+
+    def stock(session: AsyncSession) -> StockService:
+        return StockService(session, settings=settings.inventory, feed=feed)
+
+    def reservations(session: AsyncSession) -> ReservationService:
+        return ReservationService(session, stock=stock(session))
+
+    register_handlers(messaging.consumer, stock)
+    sweeper = ReservationSweeper(
+        session_maker, reservations, settings.inventory.sweep_interval_seconds
+    )
     verifier = verifier_from_settings(settings.auth)
 
     @asynccontextmanager
@@ -33,11 +54,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[RecordController],
+        route_handlers=[StockController, ReservationController],
         database=database,
         auth_middleware=auth_middleware(verifier),
-        health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, close_jwks],
-        state={"messaging": messaging, "settings": settings},
+        health_checks=[messaging.health_check(), redis.health_check()],
+        lifespan=[messaging.lifespan, redis.lifespan, feed.lifespan, sweeper.lifespan, close_jwks],
+        state={
+            "messaging": messaging,
+            "settings": settings,
+            "feed": feed,
+            "sweeper": sweeper,
+            "stock_service": stock,
+            "reservation_service": reservations,
+        },
         telemetry=settings.telemetry,
     )

@@ -1,0 +1,65 @@
+"""Releases reservations whose time is up, in the background of every replica.
+
+Each expired reservation is claimed with `FOR UPDATE SKIP LOCKED` and released in its own
+transaction, so several replicas sweep side by side without releasing anything twice and a
+failure on one reservation does not hold back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from inventory_service.domain.reservations.services import ReservationService
+
+_logger = structlog.get_logger("inventory_service.sweeper")
+BATCH = 100
+
+
+class ReservationSweeper:
+    def __init__(
+        self,
+        session_maker: async_sessionmaker[AsyncSession],
+        services: Callable[[AsyncSession], ReservationService],
+        interval_seconds: float,
+    ) -> None:
+        self._session_maker = session_maker
+        self._services = services
+        self._interval = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def sweep(self) -> int:
+        """Release every reservation that has expired by now (up to a batch); how many."""
+        released = 0
+        while released < BATCH:
+            async with self._session_maker() as session, session.begin():
+                if await self._services(session).release_expired() is None:
+                    break
+            released += 1
+        if released:
+            _logger.info("expired reservations released", count=released)
+        return released
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                _logger.exception("reservation sweep failed; will retry")
+            await asyncio.sleep(self._interval)
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
+        self._task = asyncio.create_task(self._run(), name="inventory-reservation-sweeper")
+        try:
+            yield
+        finally:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

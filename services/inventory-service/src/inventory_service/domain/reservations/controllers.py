@@ -1,0 +1,74 @@
+"""HTTP for reservations: the order flow (role `service`) and admins."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from shopkit.auth import ROLE_ADMIN, ROLE_SERVICE, requires_role
+
+from inventory_service.db import models
+from inventory_service.domain.deps import provide_reservations
+from inventory_service.domain.reservations.schemas import (
+    Reservation,
+    ReservationCreate,
+    ReservationLine,
+)
+from inventory_service.domain.reservations.services import ReservationService
+
+
+def to_schema(reservation: models.Reservation) -> Reservation:
+    return Reservation(
+        reservation_id=reservation.id,
+        order_id=reservation.order_id,
+        lines=[ReservationLine(line["sku"], int(line["quantity"])) for line in reservation.lines],
+        expires_at=reservation.expires_at,
+        status=reservation.status,
+    )
+
+
+class ReservationController(Controller):
+    path = "/api/inventory/reservations"
+    tags = ["reservations"]
+    guards = [requires_role(ROLE_SERVICE, ROLE_ADMIN)]
+    dependencies = {"reservations": Provide(provide_reservations)}
+
+    @post("/", operation_id="reserveStock", status_code=HTTP_201_CREATED)
+    async def reserve(
+        self, reservations: NamedDependency[ReservationService], data: JSONBody[ReservationCreate]
+    ) -> Response[Reservation]:
+        """Hold every line of an order, or none (409 naming the short SKUs).
+
+        Asking again for the same order returns the same reservation (200).
+        """
+        reservation, created = await reservations.reserve(data)
+        return Response(
+            to_schema(reservation), status_code=HTTP_201_CREATED if created else HTTP_200_OK
+        )
+
+    @get("/{reservation_id:uuid}", operation_id="getReservation")
+    async def get_reservation(
+        self, reservations: NamedDependency[ReservationService], reservation_id: FromPath[UUID]
+    ) -> Reservation:
+        return to_schema(await reservations.find(reservation_id))
+
+    @post(
+        "/{reservation_id:uuid}/commit", operation_id="commitReservation", status_code=HTTP_200_OK
+    )
+    async def commit(
+        self, reservations: NamedDependency[ReservationService], reservation_id: FromPath[UUID]
+    ) -> Reservation:
+        """The order is paid: the held units leave stock (idempotent)."""
+        return to_schema(await reservations.commit(reservation_id))
+
+    @post(
+        "/{reservation_id:uuid}/release", operation_id="releaseReservation", status_code=HTTP_200_OK
+    )
+    async def release(
+        self, reservations: NamedDependency[ReservationService], reservation_id: FromPath[UUID]
+    ) -> Reservation:
+        """The order is cancelled or failed: the held units become available again (idempotent)."""
+        return to_schema(await reservations.release(reservation_id))

@@ -1,0 +1,241 @@
+"""Reservation rules: all lines or none, one reservation per order, every step idempotent.
+
+Locking order: the order id (an advisory lock) or the reservation row first, then the stock
+rows in the order `StockService` takes them, so concurrent requests never deadlock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
+from shopkit.messaging import Outbox, new_event_id
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory_service.config import SLUG
+from inventory_service.db.models import Reservation
+from inventory_service.domain.reservations.schemas import ReservationCreate
+from inventory_service.domain.stock.services import Allocation, StockService, check_sku
+from inventory_service.events.events import (
+    Released,
+    ReservationFailed,
+    Reserved,
+    ReservedLine,
+    ShortLine,
+)
+
+ACTIVE, COMMITTED, RELEASED = "active", "committed", "released"
+
+
+class ReservationNotFoundError(NotFoundError):
+    code = "reservation-not-found"
+
+
+class InsufficientStockError(ConflictError):
+    """Some lines cannot be reserved; nothing was."""
+
+    code = "insufficient-stock"
+
+    def __init__(self, short: list[ShortLine], positions: dict[str, int]) -> None:
+        names = ", ".join(line.sku for line in short)
+        super().__init__(
+            f"Not enough stock for: {names}. Nothing was reserved.",
+            invalid_params=[
+                InvalidParam(
+                    name=f"lines[{positions[line.sku]}].quantity",
+                    reason=f"{line.sku}: {line.requested} requested, {line.available} available",
+                )
+                for line in short
+            ],
+        )
+        self.short = short
+
+
+class ReservationClosedError(ConflictError):
+    code = "reservation-closed"
+
+
+class OrderAlreadyReservedError(ConflictError):
+    code = "order-already-reserved"
+
+
+class ReservationRepository(SQLAlchemyAsyncRepository[Reservation]):
+    model_type = Reservation
+
+    async def lock_order(self, order_id: str) -> None:
+        """Serialise requests for one order until the transaction ends."""
+        await self.session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(order_id, 0)))
+        )
+
+    async def for_order(self, order_id: str) -> Reservation | None:
+        return await self.get_one_or_none(Reservation.order_id == order_id)
+
+    async def lock(self, reservation_id: UUID) -> Reservation | None:
+        return await self.session.scalar(
+            select(Reservation).where(Reservation.id == reservation_id).with_for_update()
+        )
+
+    async def claim_expired(self, now: datetime) -> Reservation | None:
+        """One expired active reservation no other replica is working on."""
+        return await self.session.scalar(
+            select(Reservation)
+            .where(Reservation.status == ACTIVE, Reservation.expires_at <= now)
+            .order_by(Reservation.expires_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+
+
+def _allocations(reservation: Reservation) -> list[Allocation]:
+    return [
+        Allocation(a["sku"], a["warehouse"], int(a["quantity"])) for a in reservation.allocations
+    ]
+
+
+class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
+    repository_type = ReservationRepository
+
+    def __init__(self, session: AsyncSession, *, stock: StockService, **kwargs: Any) -> None:
+        super().__init__(session=session, **kwargs)
+        self.stock = stock
+        self.reservations: ReservationRepository = self.repository  # type: ignore[assignment]
+
+    async def find(self, reservation_id: UUID) -> Reservation:
+        reservation = await self.get_one_or_none(Reservation.id == reservation_id)
+        if reservation is None:
+            raise ReservationNotFoundError(f"No reservation {reservation_id}.")
+        return reservation
+
+    async def reserve(self, data: ReservationCreate) -> tuple[Reservation, bool]:
+        """(reservation, created). The same order always gets the same reservation back."""
+        settings = self.stock.settings
+        ttl = (
+            data.ttl_seconds
+            if isinstance(data.ttl_seconds, int)
+            else settings.reservation_ttl_seconds
+        )
+        if ttl > settings.max_reservation_ttl_seconds:
+            raise InvalidInputError(
+                "ttl_seconds", f"at most {settings.max_reservation_ttl_seconds} seconds"
+            )
+        wanted: dict[str, int] = {}
+        positions: dict[str, int] = {}
+        for index, line in enumerate(data.lines):
+            check_sku(line.sku, f"lines[{index}].sku")
+            if line.sku in wanted:
+                raise InvalidInputError(f"lines[{index}].sku", "each SKU may appear once")
+            wanted[line.sku] = line.quantity
+            positions[line.sku] = index
+
+        await self.reservations.lock_order(data.order_id)
+        existing = await self.reservations.for_order(data.order_id)
+        if existing is not None:
+            if {line["sku"]: line["quantity"] for line in existing.lines} != wanted:
+                raise OrderAlreadyReservedError(
+                    f"Order {data.order_id} already has a reservation with other lines."
+                )
+            return existing, False
+
+        reservation_id = UUID(new_event_id())  # time-ordered (uuid7)
+        allocations, short = await self.stock.hold(wanted, reference=str(reservation_id))
+        if short:
+            await self._announce_failure(data.order_id, short)
+            raise InsufficientStockError(short, positions)
+        expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
+        lines = [{"sku": line.sku, "quantity": line.quantity} for line in data.lines]
+        reservation = await self.create(
+            Reservation(
+                id=reservation_id,
+                order_id=data.order_id,
+                status=ACTIVE,
+                expires_at=expires_at,
+                lines=lines,
+                allocations=[a.as_dict() for a in allocations],
+            )
+        )
+        Outbox.add(
+            self.repository.session,
+            Reserved(
+                reservation_id=str(reservation_id),
+                order_id=data.order_id,
+                lines=[ReservedLine(line["sku"], line["quantity"]) for line in lines],
+                expires_at=expires_at,
+            ),
+            SLUG,
+        )
+        return reservation, True
+
+    async def _announce_failure(self, order_id: str, short: list[ShortLine]) -> None:
+        """Undo everything this transaction did, then commit only the failure event."""
+        session = self.repository.session
+        await session.rollback()
+        Outbox.add(
+            session,
+            ReservationFailed(order_id=order_id, reason="insufficient_stock", lines=short),
+            SLUG,
+        )
+        await session.commit()
+
+    async def commit(self, reservation_id: UUID) -> Reservation:
+        """The order is paid: held units leave stock. Committing twice changes nothing."""
+        reservation = await self._locked(reservation_id)
+        if reservation.status == COMMITTED:
+            return reservation
+        if reservation.status != ACTIVE:
+            raise ReservationClosedError(
+                f"Reservation {reservation_id} was {reservation.closed_reason}"
+                " and can no longer be committed."
+            )
+        await self.stock.unhold(
+            _allocations(reservation), sold=True, reason="commit", reference=str(reservation.id)
+        )
+        reservation.status = COMMITTED
+        reservation.closed_reason = "committed"
+        return reservation
+
+    async def release(self, reservation_id: UUID, *, reason: str = "released") -> Reservation:
+        """Held units go back to availability. Releasing twice changes nothing."""
+        return await self._release(await self._locked(reservation_id), reason)
+
+    async def release_expired(self, now: datetime | None = None) -> Reservation | None:
+        """Release one reservation whose time is up (the caller commits); None when none is."""
+        reservation = await self.reservations.claim_expired(now or datetime.now(UTC))
+        if reservation is None:
+            return None
+        return await self._release(reservation, "expired")
+
+    async def _locked(self, reservation_id: UUID) -> Reservation:
+        reservation = await self.reservations.lock(reservation_id)
+        if reservation is None:
+            raise ReservationNotFoundError(f"No reservation {reservation_id}.")
+        return reservation
+
+    async def _release(self, reservation: Reservation, reason: str) -> Reservation:
+        if reservation.status == RELEASED:
+            return reservation
+        if reservation.status != ACTIVE:
+            raise ReservationClosedError(
+                f"Reservation {reservation.id} was committed and can no longer be released."
+            )
+        await self.stock.unhold(
+            _allocations(reservation),
+            sold=False,
+            reason="expire" if reason == "expired" else "release",
+            reference=str(reservation.id),
+        )
+        reservation.status = RELEASED
+        reservation.closed_reason = reason
+        Outbox.add(
+            self.repository.session,
+            Released(
+                reservation_id=str(reservation.id), order_id=reservation.order_id, reason=reason
+            ),
+            SLUG,
+        )
+        return reservation

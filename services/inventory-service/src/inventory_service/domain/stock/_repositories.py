@@ -1,0 +1,153 @@
+"""The only code that touches the session for stock.
+
+Locking order, everywhere: `stock_item` rows by SKU, then `stock` rows by (SKU, warehouse).
+Every transaction that changes quantities takes its locks in that one order, so two of them
+can wait for each other but never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from inventory_service.db.models import Stock, StockItem, StockMovement
+
+
+class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
+    model_type = StockItem
+
+    async def ensure(self, skus: Iterable[str], product_id: str | None = None) -> set[str]:
+        """Create the SKUs that do not exist yet; returns the ones created."""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return set()
+        statement = (
+            insert(StockItem)
+            .values([{"sku": sku, "product_id": product_id} for sku in wanted])
+            .on_conflict_do_nothing(index_elements=["sku"])
+            .returning(StockItem.sku)
+        )
+        return set((await self.session.scalars(statement)).all())
+
+    async def lock(self, skus: Iterable[str]) -> dict[str, StockItem]:
+        """The SKUs that exist, locked for this transaction (in SKU order)."""
+        rows = await self.session.scalars(
+            select(StockItem)
+            .where(StockItem.sku.in_(sorted(set(skus))))
+            .order_by(StockItem.sku)
+            .with_for_update()
+        )
+        return {row.sku: row for row in rows}
+
+    async def find(self, sku: str) -> StockItem | None:
+        return await self.get_one_or_none(StockItem.sku == sku)
+
+    async def existing(self, skus: Iterable[str]) -> set[str]:
+        rows = await self.session.scalars(select(StockItem.sku).where(StockItem.sku.in_(set(skus))))
+        return set(rows.all())
+
+
+class StockRepository(SQLAlchemyAsyncRepository[Stock]):
+    model_type = Stock
+
+    async def ensure_rows(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Create zero rows for (SKU, warehouse) pairs that are missing; returns those created."""
+        wanted = sorted(set(pairs))
+        if not wanted:
+            return set()
+        statement = (
+            insert(Stock)
+            .values(
+                [
+                    {"sku": sku, "warehouse": warehouse, "on_hand": 0, "reserved": 0}
+                    for sku, warehouse in wanted
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["sku", "warehouse"])
+            .returning(Stock.sku, Stock.warehouse)
+        )
+        return {
+            (sku, warehouse) for sku, warehouse in (await self.session.execute(statement)).all()
+        }
+
+    async def lock(self, skus: Iterable[str]) -> list[Stock]:
+        """Every warehouse row of these SKUs, locked, in (SKU, warehouse) order."""
+        rows = await self.session.scalars(
+            select(Stock)
+            .where(Stock.sku.in_(sorted(set(skus))))
+            .order_by(Stock.sku, Stock.warehouse)
+            .with_for_update()
+        )
+        return list(rows.all())
+
+    async def rows_of(self, sku: str) -> Sequence[Stock]:
+        return (
+            await self.session.scalars(
+                select(Stock).where(Stock.sku == sku).order_by(Stock.warehouse)
+            )
+        ).all()
+
+    async def totals(self, skus: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(on hand, reserved) per SKU, summed over warehouses; SKUs without rows are absent."""
+        rows = await self.session.execute(
+            select(Stock.sku, func.sum(Stock.on_hand), func.sum(Stock.reserved))
+            .where(Stock.sku.in_(set(skus)))
+            .group_by(Stock.sku)
+        )
+        return {sku: (int(on_hand), int(reserved)) for sku, on_hand, reserved in rows.all()}
+
+
+class MovementRepository(SQLAlchemyAsyncRepository[StockMovement]):
+    model_type = StockMovement
+
+    def record(
+        self,
+        *,
+        sku: str,
+        warehouse: str,
+        delta_on_hand: int,
+        delta_reserved: int,
+        reason: str,
+        at: datetime,
+        reference: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.session.add(
+            StockMovement(
+                sku=sku,
+                warehouse=warehouse,
+                delta_on_hand=delta_on_hand,
+                delta_reserved=delta_reserved,
+                reason=reason,
+                reference=reference,
+                note=note,
+                at=at,
+            )
+        )
+
+    async def page(self, sku: str, limit: int, offset: int) -> tuple[list[StockMovement], int]:
+        """Newest first."""
+        total = await self.session.scalar(
+            select(func.count()).select_from(StockMovement).where(StockMovement.sku == sku)
+        )
+        rows = await self.session.scalars(
+            select(StockMovement)
+            .where(StockMovement.sku == sku)
+            .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows.all()), int(total or 0)
+
+    async def skus_with_counts(self, skus: Iterable[str], reasons: Sequence[str]) -> set[str]:
+        """The SKUs that have at least one movement with one of `reasons`."""
+        rows = await self.session.scalars(
+            select(StockMovement.sku)
+            .where(StockMovement.sku.in_(set(skus)), StockMovement.reason.in_(reasons))
+            .distinct()
+        )
+        return set(rows.all())

@@ -1,0 +1,149 @@
+"""HTTP for stock: anyone reads a SKU's totals and streams availability; admins set and adjust."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+from shopkit.auth import requires_admin
+from shopkit.db import LimitOffset, Page
+from shopkit.errors import InvalidInputError
+
+from inventory_service.domain.deps import provide_feed, provide_stock
+from inventory_service.domain.stock._live import StockFeed, Subscription
+from inventory_service.domain.stock.schemas import (
+    Availability,
+    Movement,
+    StockAdjustment,
+    StockDetail,
+    StockLevel,
+    StockSet,
+)
+from inventory_service.domain.stock.services import StockService, check_sku
+
+_encoder = msgspec.json.Encoder()
+
+
+def parse_skus(raw: str, limit: int) -> list[str]:
+    """`a,b,c` → unique SKUs in the order given (422 naming `skus` when empty, bad or too many)."""
+    skus = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if not skus:
+        raise InvalidInputError("skus", "name at least one SKU")
+    if len(skus) > limit:
+        raise InvalidInputError("skus", f"at most {limit} SKUs per stream")
+    for sku in skus:
+        check_sku(sku, "skus")
+    return skus
+
+
+async def availability_events(
+    feed: StockFeed,
+    subscription: Subscription,
+    current: dict[str, int],
+    heartbeat: float,
+    max_seconds: float,
+) -> AsyncIterator[ServerSentEventMessage]:
+    """The current values first, then each change; a comment line when nothing happened; the
+    end after `max_seconds` (the client reconnects)."""
+    loop = asyncio.get_running_loop()
+    ends_at = loop.time() + max_seconds
+    try:
+        sent: dict[str, int] = {}
+        for sku, available in current.items():
+            sent[sku] = available
+            yield ServerSentEventMessage(
+                data=_encoder.encode(Availability(sku, available)).decode()
+            )
+        while (left := ends_at - loop.time()) > 0:
+            try:
+                update = await asyncio.wait_for(subscription.queue.get(), min(heartbeat, left))
+            except TimeoutError:
+                yield ServerSentEventMessage(data=None, comment="keep-alive")
+                continue
+            if update is None:  # this replica is shutting down; the browser reconnects
+                return
+            if sent.get(update.sku) == update.available:
+                continue
+            sent[update.sku] = update.available
+            yield ServerSentEventMessage(data=_encoder.encode(update).decode())
+    finally:
+        feed.unsubscribe(subscription)
+
+
+class StockController(Controller):
+    path = "/api/inventory"
+    tags = ["stock"]
+    dependencies = {"stock": Provide(provide_stock), "feed": Provide(provide_feed)}
+
+    @get("/stream", operation_id="streamAvailability", security=[{}])
+    async def stream_availability(
+        self,
+        stock: NamedDependency[StockService],
+        feed: NamedDependency[StockFeed],
+        state: State,
+        skus: Annotated[str, QueryParameter(description="Comma-separated SKUs (at most 50).")],
+    ) -> ServerSentEvent:
+        """Server-Sent Events: `{sku, available}` now and whenever it changes, on any replica."""
+        settings = state["settings"].inventory
+        wanted = parse_skus(skus, settings.stream_max_skus)
+        # Subscribe before reading, so a change committed in between is not missed.
+        subscription = feed.subscribe(wanted)
+        try:
+            known = await stock.availability(wanted)
+        except BaseException:
+            feed.unsubscribe(subscription)
+            raise
+        current = {sku: known[sku] for sku in wanted if sku in known}
+        return ServerSentEvent(
+            availability_events(
+                feed,
+                subscription,
+                current,
+                settings.stream_heartbeat_seconds,
+                settings.stream_max_seconds,
+            ),
+            retry_duration=3000,
+        )
+
+    @get("/{sku:str}", operation_id="getStock", security=[{}])
+    async def get_stock(
+        self, stock: NamedDependency[StockService], sku: FromPath[str]
+    ) -> StockLevel:
+        """Totals over every warehouse."""
+        return await stock.level(sku)
+
+    @put("/{sku:str}", operation_id="setStock", guards=[requires_admin])
+    async def set_stock(
+        self, stock: NamedDependency[StockService], sku: FromPath[str], data: JSONBody[StockSet]
+    ) -> StockDetail:
+        """Set the count on hand in one warehouse (and optionally the low-stock threshold)."""
+        return await stock.set_stock(sku, data)
+
+    @post("/{sku:str}/adjustments", operation_id="adjustStock", guards=[requires_admin])
+    async def adjust_stock(
+        self,
+        stock: NamedDependency[StockService],
+        sku: FromPath[str],
+        data: JSONBody[StockAdjustment],
+    ) -> StockDetail:
+        """Change the count on hand by `delta` (received, damaged, recounted...)."""
+        return await stock.adjust(sku, data)
+
+    @get("/{sku:str}/movements", operation_id="listStockMovements", guards=[requires_admin])
+    async def list_movements(
+        self,
+        stock: NamedDependency[StockService],
+        sku: FromPath[str],
+        page: NamedDependency[LimitOffset],
+    ) -> Page[Movement]:
+        """The ledger of a SKU, newest first."""
+        rows, total = await stock.movements_page(sku, page.limit, page.offset)
+        items = [msgspec.convert(row, Movement, from_attributes=True) for row in rows]
+        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
