@@ -14,15 +14,16 @@ from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 
 from search_service.config import SLUG, Settings, get_settings
-from search_service.domain.records import RecordController
+from search_service.domain.search import SearchController, engine_from_settings
 from search_service.events.handlers import register_handlers
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = sqlalchemy_config(settings.database)
+    engine = engine_from_settings(settings)
     messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
-    register_handlers(messaging.consumer)
+    register_handlers(messaging.consumer, engine)
     verifier = verifier_from_settings(settings.auth)
 
     @asynccontextmanager
@@ -33,11 +34,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[RecordController],
+        route_handlers=[SearchController],
         database=database,
         auth_middleware=auth_middleware(verifier),
-        health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, close_jwks],
-        state={"messaging": messaging, "settings": settings},
+        health_checks=[messaging.health_check(), *engine.health_checks()],
+        # The index is ready before the consumers start feeding it.
+        lifespan=[engine.lifespan, messaging.lifespan, close_jwks],
+        state={
+            "messaging": messaging,
+            "settings": settings,
+            "search_engine": engine,
+        },
         telemetry=settings.telemetry,
     )

@@ -1,4 +1,4 @@
-"""This service's settings: the SDK's groups, read from the environment once.
+"""This service's settings: the SDK's groups plus its own, read from the environment once.
 
 The only module that reads the environment. Every default works for local development.
 """
@@ -26,6 +26,42 @@ DEFAULT_PORT = 3008
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/search"
 
 
+DEFAULT_CURRENCIES = ("EUR", "USD", "GBP", "JPY")
+
+
+class SearchSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`SEARCH_*`: what a search may ask for."""
+
+    # The currencies a client may ask prices in (product-service resolves every supported
+    # currency into each event, so the index holds them all).
+    currencies: tuple[str, ...] = DEFAULT_CURRENCIES
+    default_currency: str = "EUR"
+    # pg_trgm word similarity a query needs to match a name it does not spell right.
+    typo_threshold: float = 0.45
+    suggest_limit: int = 8
+
+    def __post_init__(self) -> None:
+        if self.default_currency not in self.currencies:
+            raise ValueError("default_currency must be one of currencies")
+
+
+class ElasticsearchSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`ELASTICSEARCH_*`: setting `ELASTICSEARCH_URL` switches the index to Elasticsearch."""
+
+    url: str | None = None
+    index: str = "shopkit-products"
+    stock_index: str = "shopkit-stock"
+    api_key: str | None = None
+    request_timeout_seconds: float = 5.0
+
+
+class ProductServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`PRODUCT_SERVICE_*`: where `reindex` reads the catalog."""
+
+    url: str = "http://127.0.0.1:3002"
+    page_size: int = 100
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings
     database: DatabaseSettings
@@ -34,6 +70,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis: RedisSettings
     http: HttpSettings
     telemetry: TelemetrySettings
+    search: SearchSettings = msgspec.field(default_factory=SearchSettings)
+    elasticsearch: ElasticsearchSettings = msgspec.field(default_factory=ElasticsearchSettings)
+    product_service: ProductServiceSettings = msgspec.field(default_factory=ProductServiceSettings)
 
 
 def load_settings() -> Settings:
@@ -45,6 +84,9 @@ def load_settings() -> Settings:
         redis=from_env(RedisSettings),
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
+        search=from_env(SearchSettings, prefix="SEARCH_"),
+        elasticsearch=from_env(ElasticsearchSettings, prefix="ELASTICSEARCH_"),
+        product_service=from_env(ProductServiceSettings, prefix="PRODUCT_SERVICE_"),
     )
 
 

@@ -1,0 +1,104 @@
+"""HTTP for search: anyone may search and ask for suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from search_service.config import Settings
+from search_service.domain.search._backend import SearchBackend, SearchEngine
+from search_service.domain.search._query import (
+    MAX_LIMIT,
+    MAX_QUERY_LENGTH,
+    build_query,
+    normalise_text,
+)
+from search_service.domain.search.schemas import SearchResults, Sort, Suggestions
+
+
+async def provide_search_backend(
+    state: State, db_session: NamedDependency[AsyncSession]
+) -> SearchBackend:
+    engine: SearchEngine = state["search_engine"]
+    return engine.backend(db_session)
+
+
+async def provide_settings(state: State) -> Settings:
+    settings: Settings = state["settings"]
+    return settings
+
+
+MinorUnits = Annotated[
+    int | None,
+    QueryParameter(ge=0, description="Integer minor units of `currency` (cents; yen for JPY)."),
+]
+
+
+class SearchController(Controller):
+    path = "/api/search"
+    tags = ["search"]
+    dependencies = {
+        "search_backend": Provide(provide_search_backend),
+        "settings": Provide(provide_settings),
+    }
+
+    @get("/", operation_id="searchProducts", security=[{}])
+    async def search(
+        self,
+        search_backend: NamedDependency[SearchBackend],
+        settings: NamedDependency[Settings],
+        q: Annotated[str | None, QueryParameter(max_length=MAX_QUERY_LENGTH)] = None,
+        category: Annotated[
+            str | None, QueryParameter(description="A category slug; its subcategories match too.")
+        ] = None,
+        brand: Annotated[
+            str | None, QueryParameter(description="An exact brand (a facet value).")
+        ] = None,
+        min_price: MinorUnits = None,
+        max_price: MinorUnits = None,
+        in_stock: Annotated[
+            bool | None, QueryParameter(description="Only products (not) in stock.")
+        ] = None,
+        currency: Annotated[
+            str | None, QueryParameter(description="EUR, USD, GBP or JPY; EUR when absent.")
+        ] = None,
+        sort: Annotated[
+            Sort, QueryParameter(description="Newest first when there is no `q`.")
+        ] = Sort.RELEVANCE,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> SearchResults:
+        """Active products matching `q` (typos forgiven), filtered, sorted and faceted; prices in
+        `currency`."""
+        query = build_query(
+            settings.search,
+            q=q,
+            category=category,
+            brand=brand,
+            min_price=min_price,
+            max_price=max_price,
+            in_stock=in_stock,
+            currency=currency,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return await search_backend.search(query)
+
+    @get("/suggest", operation_id="suggestProducts", security=[{}])
+    async def suggest(
+        self,
+        search_backend: NamedDependency[SearchBackend],
+        settings: NamedDependency[Settings],
+        q: Annotated[str, QueryParameter(max_length=MAX_QUERY_LENGTH)] = "",
+    ) -> Suggestions:
+        """Product names for autocomplete: prefix matches first, then close spellings."""
+        text = normalise_text(q)
+        return Suggestions(
+            suggestions=await search_backend.suggest(text, settings.search.suggest_limit)
+        )
