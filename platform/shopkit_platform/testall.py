@@ -275,6 +275,7 @@ def parts(fast: bool) -> list[Part]:
             selected.append(Part(f"{service.name} tests (fresh venv)", fresh_venv_tests(service)))
     if not fast:
         selected += [
+            Part("end to end (make up, through the gateway)", pytest_part(PLATFORM / "e2e", ".")),
             Part("catalog", catalog),
             Part("workflows", workflows),
             Part("kubernetes manifests", kubernetes),
