@@ -14,12 +14,14 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import msgspec
 import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.exceptions import ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -86,6 +88,37 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+async def strict_json_body(request: Request[Any, Any, Any]) -> None:
+    """Refuse a JSON body that only fits its schema after coercion (`"7"` or `7.0` for an int).
+
+    Litestar converts request data leniently, which query strings need but bodies must not
+    get: a quantity or an amount is never guessed at. The body is decoded strictly against
+    the handler's `data` type first; Litestar's own decoding then runs as usual.
+    """
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data is None or request.method in {"GET", "HEAD", "DELETE", "OPTIONS"}:
+        return
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return
+    body = await request.body()
+    if not body:
+        return
+    try:
+        msgspec.json.decode(body, type=data.annotation, strict=True)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `$")
+        field = where.rstrip("`").lstrip(".") or "data"
+        raise ValidationException(
+            detail="Validation failed",
+            extra=[{"message": message, "key": field, "source": "body"}],
+        ) from None
+    except msgspec.DecodeError:
+        raise ValidationException(
+            detail="Validation failed",
+            extra=[{"message": "The body is not valid JSON.", "key": "body", "source": "body"}],
+        ) from None
+
+
 def create_app(
     *,
     service: ServiceSettings,
@@ -130,6 +163,7 @@ def create_app(
         ],
         dependencies={"page": Provide(provide_limit_offset), **(dependencies or {})},
         lifespan=list(lifespan),
+        before_request=strict_json_body,
         state=app_state,
         openapi_config=OpenAPIConfig(
             title=service.name,

@@ -148,9 +148,10 @@ def _param_name(raw: dict[str, Any]) -> str:
     key = str(raw.get("key") or "")
     message = str(raw.get("message", ""))
     base = "" if key in ("", "data") else key.removeprefix("data.")
-    if "required field `" in message:
-        missing = message.split("required field `", 1)[1].split("`", 1)[0]
-        return f"{base}.{missing}" if base else missing
+    for marker in ("required field `", "unknown field `"):
+        if marker in message:
+            named = message.split(marker, 1)[1].split("`", 1)[0]
+            return f"{base}.{named}" if base else named
     return base or "body"
 
 

@@ -82,6 +82,32 @@ async def test_wrong_type_is_422_problem_naming_the_field(
     assert body["request_id"] == response.headers["x-request-id"]
 
 
+@pytest.mark.parametrize("quantity", ["7", 7.0, True])
+async def test_a_number_is_never_guessed_from_another_type(
+    client: AsyncTestClient[Litestar], quantity: object
+) -> None:
+    response = await client.post("/lines", json={"sku": "a", "quantity": quantity})
+    assert response.status_code == 422, response.text
+    assert response.json()["invalid_params"][0]["name"] == "quantity"
+
+
+async def test_a_nested_wrong_type_is_named_with_its_path(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    body = {"sku": "a", "quantity": 1, "address": {"city": 12}}
+    response = await client.post("/lines", json=body)
+    assert response.status_code == 422
+    assert response.json()["invalid_params"][0]["name"] == "address.city"
+
+
+async def test_a_body_that_is_not_json_is_422(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post(
+        "/lines", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_missing_nested_field_is_named_with_its_path(
     client: AsyncTestClient[Litestar],
 ) -> None:
