@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
-
-_AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$")
-_NAMED = re.compile(r"(?:required|unknown) field `(?P<field>[^`]+)`")
-
-
-def invalid_body(message: str) -> InvalidInputError:
-    """A 422 naming the field from a msgspec message ("... - at `$.variants[0].sku`")."""
-    match = _AT.match(message)
-    reason = match.group("reason") if match else message
-    path = (match.group("path") if match else None) or ""
-    named = _NAMED.search(reason)
-    if named:
-        path = f"{path}.{named.group('field')}" if path else named.group("field")
-    return InvalidInputError(path or "body", reason)
 
 
 class CategoryNotFoundError(NotFoundError):

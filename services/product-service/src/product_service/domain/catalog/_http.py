@@ -20,8 +20,6 @@ from redis.exceptions import RedisError
 from shopkit.auth import ROLE_ADMIN, optional_principal
 from shopkit.cache import JsonCache
 
-from product_service.domain.catalog._errors import invalid_body
-
 _logger = structlog.get_logger("product_service.cache")
 
 NAMESPACE = "catalog"
@@ -90,14 +88,3 @@ def private_response(value: Any) -> Response[bytes]:
         media_type=JSON,
         headers={"Cache-Control": "private, no-store", "Vary": "Authorization"},
     )
-
-
-def strict_body(raw: bytes, type_: type[Any]) -> Any:
-    """Decode a request body strictly: `"12"` or `12.0` is not an integer amount.
-
-    Litestar converts bodies leniently (strings to numbers); money must not be guessed at.
-    """
-    try:
-        return msgspec.json.decode(raw, type=type_, strict=True)
-    except msgspec.ValidationError as exc:
-        raise invalid_body(str(exc)) from None

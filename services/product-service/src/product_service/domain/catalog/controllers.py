@@ -24,7 +24,6 @@ from product_service.domain.catalog._http import (
     is_admin,
     json_response,
     private_response,
-    strict_body,
 )
 from product_service.domain.catalog.services import (
     CategoryService,
@@ -95,8 +94,7 @@ class CategoryController(Controller):
         cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.CategoryCreate],
     ) -> schemas.Category:
-        body = strict_body(await request.body(), schemas.CategoryCreate)
-        category = await categories.create_category(body)
+        category = await categories.create_category(data)
         await categories.commit()
         await cache.invalidate()
         return category
@@ -111,8 +109,7 @@ class CategoryController(Controller):
         data: JSONBody[schemas.CategoryUpdate],
     ) -> schemas.Category:
         """Rename, re-slug or move a category; its products are re-announced."""
-        body = strict_body(await request.body(), schemas.CategoryUpdate)
-        category = await categories.update_category(category_id, body)
+        category = await categories.update_category(category_id, data)
         await categories.commit()
         await cache.invalidate()
         return category
@@ -203,8 +200,7 @@ class ProductController(Controller):
         data: JSONBody[schemas.ProductCreate],
     ) -> schemas.Product:
         """A product with its SKUs; announced as `product.created.v1`."""
-        body = strict_body(await request.body(), schemas.ProductCreate)
-        product = await products.create_product(body)
+        product = await products.create_product(data)
         await products.commit()
         await cache.invalidate()
         return product
@@ -220,9 +216,8 @@ class ProductController(Controller):
     ) -> schemas.Product:
         """Change what is sent; `variants` replaces the SKU set. Announced as
         `product.updated.v1`, plus `price.changed.v1` for each kept SKU whose price moved."""
-        body = strict_body(await request.body(), schemas.ProductUpdate)
         product = await products.find(product_ref, include_unpublished=True)
-        updated = await products.update_product(product.id, body)
+        updated = await products.update_product(product.id, data)
         await products.commit()
         await cache.invalidate()
         return updated
@@ -268,8 +263,7 @@ class CurrencyController(Controller):
     ) -> schemas.CurrencyList:
         """Set rates (decimal strings); every SKU whose resolved price moves is announced as
         `price.changed.v1`."""
-        body = strict_body(await request.body(), schemas.RatesUpdate)
-        await currencies.update_rates(body)
+        await currencies.update_rates(data)
         await currencies.commit()
         await cache.invalidate()
         return await currencies.currencies()

@@ -1,7 +1,7 @@
 """What callers send and get back: `X` / `XCreate` / `XUpdate` msgspec Structs.
 
 Money in requests is `{"amount": <int minor units >= 0>, "currency": "EUR"}`; explicit prices
-are `{"USD": 1299}` (minor units). Bodies are decoded strictly (`strict_body`), so `"12"` or
+are `{"USD": 1299}` (minor units). Bodies are decoded strictly (the SDK does it), so `"12"` or
 `12.0` for an amount is refused instead of being coerced.
 """
 
