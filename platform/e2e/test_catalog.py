@@ -9,6 +9,7 @@ import queue
 import threading
 import urllib.request
 import uuid
+from typing import Any
 
 import pytest
 from conftest import GATEWAY, Gateway, eventually
@@ -63,16 +64,19 @@ def test_an_admin_price_change_reaches_search(shop: Gateway, admin_token: str) -
         token=admin_token,
     )  # fmt: skip
     assert created.status == 201, created.body
-    eventually(lambda: _search_price(shop, name) == 10000)
-
-    changed = shop.call(
-        "PATCH", f"/api/products/{created.json()['id']}",
-        {"variants": [{"sku": sku, "base_price": {"amount": 12345}}]},
-        token=admin_token,
-    )  # fmt: skip
-    assert changed.status == 200, changed.body
-    _, took = eventually(lambda: _search_price(shop, name) == 12345)
-    print(f"price change visible in search after {took * 1000:.0f} ms")
+    product_path = f"/api/products/{created.json()['id']}"
+    try:
+        eventually(lambda: _search_price(shop, name) == 10000)
+        changed = shop.call(
+            "PATCH", product_path,
+            {"variants": [{"sku": sku, "base_price": {"amount": 12345}}]},
+            token=admin_token,
+        )  # fmt: skip
+        assert changed.status == 200, changed.body
+        _, took = eventually(lambda: _search_price(shop, name) == 12345)
+        print(f"price change visible in search after {took * 1000:.0f} ms")
+    finally:  # the shop's demo catalog stays as the seed made it
+        shop.call("DELETE", product_path, token=admin_token)
 
 
 def _stream(skus: str, events: queue.Queue[dict[str, object]], ready: threading.Event) -> None:
@@ -84,7 +88,7 @@ def _stream(skus: str, events: queue.Queue[dict[str, object]], ready: threading.
                 events.put(json.loads(line.removeprefix("data:")))
 
 
-def _in_stock_in_search(shop: Gateway, product: dict[str, str]) -> bool | None:
+def _in_stock_in_search(shop: Gateway, product: dict[str, Any]) -> bool | None:
     query = urllib.request.quote(product["name"])
     items = shop.call("GET", f"/api/search?q={query}").json()["items"]
     found = [item["in_stock"] for item in items if item["product_id"] == product["id"]]
@@ -104,7 +108,23 @@ def test_an_admin_stock_change_reaches_the_live_stream_and_search(
     first = events.get(timeout=10)  # the current value comes first
     assert first["sku"] == sku
 
-    reserved = shop.call("GET", f"/api/inventory/{sku}").json()["reserved"]
+    before = shop.call("GET", f"/api/inventory/{sku}").json()
+    reserved = before["reserved"]
+    try:
+        _change_stock_and_watch(shop, admin_token, product, first, events, reserved)
+    finally:  # the shop's demo stock stays as the seed made it
+        shop.call("PUT", f"/api/inventory/{sku}", {"on_hand": before["on_hand"]}, token=admin_token)
+
+
+def _change_stock_and_watch(
+    shop: Gateway,
+    admin_token: str,
+    product: dict[str, Any],
+    first: dict[str, object],
+    events: queue.Queue[dict[str, object]],
+    reserved: int,
+) -> None:
+    sku = product["variants"][0]["sku"]
     target = int(str(first["available"])) + 11
     answer = shop.call(
         "PUT", f"/api/inventory/{sku}", {"on_hand": reserved + target}, token=admin_token
