@@ -1,0 +1,5 @@
+"""The ASGI entry point the server loads (`cart_service.asgi:app`)."""
+
+from cart_service.app import create_app
+
+app = create_app()

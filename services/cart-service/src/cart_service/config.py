@@ -1,0 +1,53 @@
+"""This service's settings: the SDK's groups, read from the environment once.
+
+The only module that reads the environment. Every default works for local development.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import msgspec
+from shopkit.config import (
+    AuthSettings,
+    BrokerSettings,
+    DatabaseSettings,
+    HttpSettings,
+    RedisSettings,
+    ServiceSettings,
+    TelemetrySettings,
+    from_env,
+)
+
+from cart_service import __version__
+
+SLUG = "cart-service"
+DEFAULT_PORT = 3003
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cart"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    service: ServiceSettings
+    database: DatabaseSettings
+    broker: BrokerSettings
+    auth: AuthSettings
+    redis: RedisSettings
+    http: HttpSettings
+    telemetry: TelemetrySettings
+
+
+def load_settings() -> Settings:
+    return Settings(
+        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
+        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
+        broker=from_env(BrokerSettings),
+        auth=from_env(AuthSettings),
+        redis=from_env(RedisSettings),
+        http=from_env(HttpSettings),
+        telemetry=from_env(TelemetrySettings),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,7 @@
+"""Alembic environment: the SDK runs it against `DATABASE_URL` with this service's metadata."""
+
+from shopkit.db import run_migrations_online
+
+from cart_service.db.models import metadata
+
+run_migrations_online(metadata)
