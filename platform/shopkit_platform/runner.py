@@ -18,12 +18,14 @@ from typing import IO
 
 from . import gateway, infra
 from ._console import StepFailed, say, step, tail, warn
-from ._paths import LOGS, NGINX_PREFIX, UP_STATE
+from ._paths import LOGS, NGINX_PREFIX, ROOT, RUN, UP_STATE
 from .bootstrap import bootstrap, runnable, service_bin, service_env
 from .registry import Service, load
 
 DEMO_ADMIN_EMAIL = "admin@shopkit.local"
 DEMO_ADMIN_PASSWORD = "shopkit-admin-2026"  # documented dev-only credential, see platform/README.md
+MAIL_SINK = "127.0.0.1:1025"  # notification-service's default SMTP server
+MAIL_DIR = RUN / "mail"
 READY_TIMEOUT = float(os.environ.get("SHOPKIT_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0
 
@@ -200,6 +202,7 @@ def up(*, run_bootstrap: bool = True) -> int:
     for line in missing:
         warn(f"not started: {line}")
     _check_free(gateway_port, "gateway")
+    _check_free(int(MAIL_SINK.rsplit(":", 1)[1]), "mail sink")
     for s in services:
         _check_free(s.port, s.slug)
 
@@ -215,6 +218,17 @@ def up(*, run_bootstrap: bool = True) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     stack.save()
     try:
+        with step(f"mail sink (SMTP) on {MAIL_SINK}") as notes:
+            MAIL_DIR.mkdir(parents=True, exist_ok=True)
+            stack.start(
+                "mail sink",
+                [sys.executable, "-m", "aiosmtpd", "-n", "-l", MAIL_SINK,
+                 "-c", "aiosmtpd.handlers.Mailbox", str(MAIL_DIR)],
+                LOGS / "mail-sink.log",
+                cwd=RUN,
+                env=dict(os.environ),
+            )  # fmt: skip
+            notes.append(f"messages kept in {MAIL_DIR.relative_to(ROOT)}/new")
         started: list[tuple[Service, Proc]] = []
         with step(f"starting {len(services)} service(s)") as notes:
             for s in services:
@@ -292,6 +306,7 @@ def up(*, run_bootstrap: bool = True) -> int:
 def _print_banner(services: list[Service], gateway_port: int) -> None:
     print("\nShopkit is up. Ctrl-C here (or `make down` in another shell) stops everything.\n")
     print(f"  gateway          http://localhost:{gateway_port}   (health: /healthz)")
+    print(f"  mail sink        smtp://{MAIL_SINK}   (messages: {MAIL_DIR.relative_to(ROOT)}/new)")
     for s in services:
         print(
             f"  {s.slug:<16} http://localhost:{s.port}/schema/swagger"

@@ -156,7 +156,7 @@ def test_a_signal_to_up_stops_every_process_it_started(shop: Shop, sig: signal.S
     wait_http(f"{shop.gateway}/api/fake/")
     state = json.loads((shop.root / ".run" / "up.json").read_text())
     children = [p["pid"] for p in state["processes"]]
-    assert len(children) == 2  # the service and nginx
+    assert len(children) == 3  # the mail sink, the service and nginx
 
     proc.send_signal(sig)
     assert proc.wait(timeout=30) == 0
