@@ -28,6 +28,8 @@ MAIL_SINK = "127.0.0.1:1025"  # notification-service's default SMTP server
 MAIL_DIR = RUN / "mail"
 READY_TIMEOUT = float(os.environ.get("SHOPKIT_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0
+RESTART_LIMIT = 5
+RESTART_WINDOW = 60.0
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Stack:
         self.procs: list[Proc] = []
         self.popen: dict[int, subprocess.Popen[bytes]] = {}
         self.logs: list[IO[bytes]] = []
+        self.launch: dict[int, tuple[list[str], Path, Path, dict[str, str]]] = {}
+        self.restarts: dict[str, list[float]] = {}
 
     def start(
         self, name: str, cmd: list[str], log: Path, *, cwd: Path, env: dict[str, str]
@@ -65,8 +69,22 @@ class Stack:
         proc = Proc(name=name, pid=p.pid, log=str(log), argv0=cmd[0])
         self.procs.append(proc)
         self.popen[p.pid] = p
+        self.launch[p.pid] = (cmd, log, cwd, env)
         self.save()
         return proc
+
+    def restart(self, dead: Proc) -> Proc | None:
+        """Start a crashed process again, as a supervisor would; gives up after
+        RESTART_LIMIT crashes within RESTART_WINDOW seconds (a crash loop needs a person)."""
+        now = time.monotonic()
+        recent = [t for t in self.restarts.get(dead.name, []) if now - t < RESTART_WINDOW]
+        if len(recent) >= RESTART_LIMIT:
+            return None
+        self.restarts[dead.name] = [*recent, now]
+        cmd, log, cwd, env = self.launch.pop(dead.pid)
+        self.procs.remove(dead)
+        self.popen.pop(dead.pid)
+        return self.start(dead.name, cmd, log, cwd=cwd, env=env)
 
     def save(self) -> None:
         UP_STATE.parent.mkdir(parents=True, exist_ok=True)
@@ -281,12 +299,21 @@ def up(*, run_bootstrap: bool = True) -> int:
                 time.sleep(0.2)
             notes.append(str(conf))
         _print_banner(services, gateway_port)
-        reported: set[int] = set()
+        given_up: set[int] = set()
         while True:
             for proc in stack.dead():
-                if proc.pid not in reported:
-                    reported.add(proc.pid)
-                    warn(f"{proc.name} exited; last lines of {proc.log}:\n{tail(proc.log, 20)}")
+                if proc.pid in given_up:
+                    continue
+                code = stack.popen[proc.pid].returncode
+                warn(
+                    f"{proc.name} exited ({code}); last lines of {proc.log}:\n{tail(proc.log, 20)}"
+                )
+                again = stack.restart(proc)
+                if again is None:
+                    given_up.add(proc.pid)
+                    warn(f"{proc.name} keeps crashing; not restarting it again")
+                else:
+                    say(f"restarted {proc.name} (pid {again.pid})")
             time.sleep(1)
     except KeyboardInterrupt:
         print(flush=True)

@@ -168,6 +168,31 @@ def test_a_signal_to_up_stops_every_process_it_started(shop: Shop, sig: signal.S
         )
 
 
+def test_a_service_that_crashes_while_up_is_restarted(shop: Shop) -> None:
+    proc = shop.start()
+    wait_until_up(proc)
+    wait_http(f"{shop.gateway}/api/fake/")
+    state = json.loads((shop.root / ".run" / "up.json").read_text())
+    service = next(p for p in state["processes"] if p["name"] == "fake-service")
+
+    os.kill(service["pid"], signal.SIGKILL)
+
+    def restarted() -> bool:
+        now = json.loads((shop.root / ".run" / "up.json").read_text())
+        pids = [p["pid"] for p in now["processes"] if p["name"] == "fake-service"]
+        return bool(pids) and pids[0] != service["pid"]
+
+    deadline = time.monotonic() + 20
+    while not restarted():
+        assert time.monotonic() < deadline, "the crashed service was not started again"
+        time.sleep(0.2)
+    while get(f"{shop.gateway}/api/fake/items").status != 200:
+        assert time.monotonic() < deadline, "the restarted service never answered"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+
+
 def test_a_service_that_dies_on_start_fails_up_with_its_log(shop: Shop) -> None:
     proc = shop.start(FAKE_CRASH="1")
     output, _ = proc.communicate(timeout=60)
