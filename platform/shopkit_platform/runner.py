@@ -24,6 +24,8 @@ from .registry import Service, load
 
 DEMO_ADMIN_EMAIL = "admin@shopkit.local"
 DEMO_ADMIN_PASSWORD = "shopkit-admin-2026"  # documented dev-only credential, see platform/README.md
+DEMO_SHOPPER_EMAIL = "shopper@shopkit.local"
+DEMO_SHOPPER_PASSWORD = "shopkit-shopper-2026"  # user-service's seed default
 MAIL_SINK = "127.0.0.1:1025"  # notification-service's default SMTP server
 MAIL_DIR = RUN / "mail"
 READY_TIMEOUT = float(os.environ.get("SHOPKIT_READY_TIMEOUT", "90"))
@@ -176,6 +178,8 @@ def _seed(service: Service) -> str:
         **service_env(service),
         "DEMO_ADMIN_EMAIL": DEMO_ADMIN_EMAIL,
         "DEMO_ADMIN_PASSWORD": DEMO_ADMIN_PASSWORD,
+        "DEMO_SHOPPER_EMAIL": DEMO_SHOPPER_EMAIL,
+        "DEMO_SHOPPER_PASSWORD": DEMO_SHOPPER_PASSWORD,
     }
     with log.open("w") as fh:
         result = subprocess.run(
@@ -343,6 +347,7 @@ def _print_banner(services: list[Service], gateway_port: int) -> None:
         print(f"  rabbitmq         http://localhost:{infra.RABBIT_MGMT_PORT}   (guest / guest)")
     if services:
         print(f"\n  demo admin       {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+        print(f"  demo shopper     {DEMO_SHOPPER_EMAIL} / {DEMO_SHOPPER_PASSWORD}")
     print(f"  logs             {LOGS}/\n", flush=True)
 
 
