@@ -6,6 +6,7 @@ error responses by hand. Anything unexpected becomes a 500 that names only the r
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import msgspec
@@ -155,13 +156,22 @@ def _param_name(raw: dict[str, Any]) -> str:
     return base or "body"
 
 
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
+
+
+def _missing_parameter(detail: str) -> str | None:
+    """Litestar names a missing query, header or path parameter only in its message."""
+    match = _MISSING_PARAMETER.search(detail)
+    return match.group("name") if match else None
+
+
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     params = [
         InvalidParam(name=_param_name(item), reason=str(item.get("message", "invalid")))
         for item in extra
         if isinstance(item, dict)
-    ] or [InvalidParam(name="body", reason=exc.detail)]
+    ] or [InvalidParam(name=_missing_parameter(exc.detail) or "body", reason=exc.detail)]
     problem = Problem(
         type="https://shopkit.dev/problems/validation-failed",
         title="Validation failed",

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 from shopkit.app import create_app
 from shopkit.config import DatabaseSettings, ServiceSettings
@@ -47,6 +47,11 @@ async def list_lines(page: NamedDependency[LimitOffset]) -> Page[LineCreate]:
     return Page(items=[LineCreate("a", 1)], total=1, limit=page.limit, offset=page.offset)
 
 
+@get("/search-lines", operation_id="searchLines", security=[{}])
+async def search_lines(sku: FromQuery[str]) -> str:
+    return sku
+
+
 @get("/boom", operation_id="boom", security=[{}])
 async def boom() -> None:
     raise RuntimeError("connection string postgres://admin:hunter2@db")
@@ -59,7 +64,7 @@ async def _broken_dependency() -> None:
 def _app(database_url: str, *checks: HealthCheck) -> Litestar:
     return create_app(
         service=ServiceSettings(name="sample-service", version="1.2.3"),
-        route_handlers=[create_line, get_line, list_lines, boom],
+        route_handlers=[create_line, get_line, list_lines, search_lines, boom],
         database=sqlalchemy_config(DatabaseSettings(url=database_url)),
         health_checks=checks,
     )
@@ -120,6 +125,14 @@ async def test_out_of_range_query_parameter_is_422(client: AsyncTestClient[Lites
     response = await client.get("/lines", params={"limit": 1000})
     assert response.status_code == 422
     assert response.json()["invalid_params"][0]["name"] == "limit"
+
+
+async def test_a_missing_required_query_parameter_is_named(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.get("/search-lines")
+    assert response.status_code == 422
+    assert response.json()["invalid_params"][0]["name"] == "sku"
 
 
 async def test_lists_have_the_public_shape(client: AsyncTestClient[Litestar]) -> None:

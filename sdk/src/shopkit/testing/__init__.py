@@ -1,5 +1,6 @@
 """Test support shared by every service (load the fixtures with `shopkit.testing.plugin`)."""
 
+from shopkit.testing._auth import TokenFactory
 from shopkit.testing._broker import CollectorFactory, EventCollector, ReceivedEvent
 from shopkit.testing._client import client_for
 from shopkit.testing._database import fresh_database_url, migrate, postgres_server_url
@@ -7,6 +8,7 @@ from shopkit.testing._pact import (
     find_pact_dir,
     free_port,
     pact_files_for,
+    pact_mock_server,
     serve_app,
     verify_pacts,
 )
@@ -15,12 +17,14 @@ __all__ = [
     "CollectorFactory",
     "EventCollector",
     "ReceivedEvent",
+    "TokenFactory",
     "client_for",
     "find_pact_dir",
     "free_port",
     "fresh_database_url",
     "migrate",
     "pact_files_for",
+    "pact_mock_server",
     "postgres_server_url",
     "serve_app",
     "verify_pacts",
