@@ -4,6 +4,8 @@
   state's parameters) to put the real database in that state before an HTTP interaction.
 - `MESSAGES`: message description -> `build(settings)` returning the function Pact calls to get
   the message, produced by the same code the service publishes with (never a hand-made dict).
+- `request_headers(token_factory)`: headers added to every replayed HTTP request; a consumer's
+  pact shows the shape of its bearer token, this supplies one the app under test accepts.
 """
 
 from __future__ import annotations
@@ -18,3 +20,9 @@ MessageBuilder = Callable[[Settings], Callable[..., Any]]
 
 STATES: dict[str, StateSetup] = {}
 MESSAGES: dict[str, MessageBuilder] = {}
+
+
+def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+    """None needed yet; e.g. `{"Authorization": f"Bearer {token_factory(roles=("customer",))}"}`."""
+    del token_factory
+    return {}
