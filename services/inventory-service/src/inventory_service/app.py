@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def reservations(session: AsyncSession) -> ReservationService:
         return ReservationService(session, stock=stock(session))
 
-    register_handlers(messaging.consumer, stock)
+    register_handlers(messaging.consumer, stock, reservations)
     sweeper = ReservationSweeper(
         session_maker, reservations, settings.inventory.sweep_interval_seconds
     )
@@ -58,7 +58,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         database=database,
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check(), redis.health_check()],
-        lifespan=[messaging.lifespan, redis.lifespan, feed.lifespan, sweeper.lifespan, close_jwks],
+        lifespan=[
+            messaging.lifespan,
+            redis.lifespan,
+            feed.lifespan,
+            sweeper.lifespan(),
+            close_jwks,
+        ],
         state={
             "messaging": messaging,
             "settings": settings,

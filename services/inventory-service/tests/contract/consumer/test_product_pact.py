@@ -11,9 +11,7 @@ written once, after our real code has exercised them."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -21,7 +19,7 @@ import pytest
 from pact import Pact, match
 from shopkit.http import ServiceClient
 from shopkit.messaging import decode_envelope, payload_as
-from shopkit.testing import find_pact_dir
+from shopkit.testing import find_pact_dir, pact_mock_server
 
 from inventory_service.events.handlers import ProductRemoved, ProductSnapshot
 from inventory_service.seed import PAGE_SIZE, active_skus
@@ -31,25 +29,6 @@ pytestmark = pytest.mark.contract
 PRODUCER = "product-service"
 PRODUCT_ID = "0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f00"
 SKU = "TEE-RED-M"
-
-
-@contextmanager
-def serving(pact: Pact) -> Iterator[str]:
-    """`pact.serve()` without its exit check (the workaround search-service's pact uses).
-
-    pact-python 4.2 (pact_ffi 0.5.x) panics in the mock server's "all matched" check when the
-    pact also holds message interactions, and refuses new interactions once a mock server has
-    run, so one Pact per pair cannot use the `with` block. Nothing is lost: the mock answers a
-    request the pact does not describe with a 500, which `raise_for_status` turns into an error,
-    and the test asserts on what the described response carried.
-    """
-    server = pact.serve()
-    server.__enter__()
-    try:
-        yield str(server.url)
-    finally:
-        del server
-        gc.collect()  # the server handle stops the mock server when it is collected
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +130,7 @@ def describe_product_page(pact: Pact) -> None:
 
 
 async def test_the_seed_reads_the_skus_of_active_products(pact: Pact) -> None:
-    with serving(pact) as url:
+    with pact_mock_server(pact) as url:
         async with ServiceClient(url, name=PRODUCER) as client:
             skus = await active_skus(client)
     assert skus == [SKU]

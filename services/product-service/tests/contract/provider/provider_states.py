@@ -22,18 +22,22 @@ from pact.types import Message
 from shopkit.cache import JsonCache, RedisConnection
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import OutboxMessage, decode_envelope
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from product_service.config import Settings
-from product_service.domain.catalog import CategoryService, ProductService
+from product_service.db import models
+from product_service.domain.catalog import CategoryService, CurrencyService, ProductService
 from product_service.domain.catalog._http import NAMESPACE
 from product_service.domain.catalog.schemas import (
     CategoryCreate,
     MoneyIn,
     ProductCreate,
     ProductUpdate,
+    RatesUpdate,
     VariantIn,
 )
+from product_service.domain.catalog.services import parse_skus, slugify
 
 StateSetup = Callable[[Settings], Callable[..., None]]
 MessageBuilder = Callable[[Settings], Callable[..., Any]]
@@ -198,10 +202,95 @@ def active_products_exist(settings: Settings) -> Callable[..., None]:
     return setup
 
 
-STATES: dict[str, StateSetup] = {"active products exist": active_products_exist}
+# The rates the initial migration inserts; pacts price against them.
+STARTING_RATES = {"USD": "1.08", "GBP": "0.85", "JPY": "162"}
+SKU_PRICE = 1999  # EUR minor units, every SKU of "products with SKUs exist"
+
+
+async def _starting_rates(session: AsyncSession) -> None:
+    currencies = CurrencyService(session=session)
+    current = {info.code: info.rate for info in (await currencies.currencies()).items}
+    if any(current.get(code) != rate for code, rate in STARTING_RATES.items()):
+        await currencies.update_rates(RatesUpdate(rates=STARTING_RATES))
+
+
+def _sku_variant(sku: str) -> VariantIn:
+    return VariantIn(
+        sku=sku, options={"colour": "black"}, base_price=MoneyIn(amount=SKU_PRICE, currency="EUR")
+    )
+
+
+def products_with_skus_exist(settings: Settings) -> Callable[..., None]:
+    """Active products holding exactly the `skus` asked (comma-separated), each priced 1999 EUR
+    with no explicit prices, at the starting rates (USD 1.08, GBP 0.85, JPY 162). A SKU that
+    already exists is brought back to that state; running it again changes nothing."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        asked = (parameters or {}).get("skus", "SKU-1")
+        wanted = parse_skus(asked if isinstance(asked, str) else ",".join(asked))
+
+        async def operation(session: AsyncSession) -> None:
+            await _starting_rates(session)
+            products = ProductService(session=session)
+            variants = {
+                variant.sku: variant
+                for variant in await session.scalars(
+                    select(models.Variant).where(models.Variant.sku.in_(wanted))
+                )
+            }
+            for sku in wanted:
+                variant = variants.get(sku)
+                if variant is None:
+                    await products.create_product(
+                        ProductCreate(
+                            name=f"Contract Product {sku}",
+                            slug=f"contract-{slugify(sku)}-{uuid.uuid4().hex[:6]}",
+                            category_id=await _category(session),
+                            brand="Acme",
+                            status="active",
+                            images=["https://img.shopkit.dev/contract/1.jpg"],
+                            variants=[_sku_variant(sku)],
+                        )
+                    )
+                    continue
+                product = await products.get(variant.product_id)
+                priced = variant.base_price == SKU_PRICE and not variant.explicit_prices
+                if product.status == "active" and priced:
+                    continue
+                kept = [
+                    _sku_variant(v.sku)
+                    if v.sku == sku
+                    else VariantIn(
+                        sku=v.sku,
+                        options=dict(v.options),
+                        base_price=MoneyIn(amount=v.base_price, currency="EUR"),
+                        prices=dict(v.explicit_prices),
+                    )
+                    for v in product.variants
+                ]
+                await products.update_product(
+                    product.id, ProductUpdate(status="active", variants=kept)
+                )
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+STATES: dict[str, StateSetup] = {
+    "active products exist": active_products_exist,
+    "products with SKUs exist": products_with_skus_exist,
+}
 MESSAGES: dict[str, MessageBuilder] = {
     "a product.created event": product_created,
     "a product.updated event": product_updated,
     "a product.deleted event": product_deleted,
     "a price.changed event": price_changed,
 }
+
+
+def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+    """Headers for every replayed HTTP request: none needed (the routes consumers use are
+    public)."""
+    del token_factory
+    return {}

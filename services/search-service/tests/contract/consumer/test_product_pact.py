@@ -4,15 +4,13 @@ file), holding every interaction and written once, after our real code has exerc
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from envelopes import as_envelope, envelope_body
 from pact import Pact, match
-from shopkit.testing import find_pact_dir
+from shopkit.testing import find_pact_dir, pact_mock_server
 
 from search_service.config import ProductServiceSettings
 from search_service.events.consumed import (
@@ -50,25 +48,6 @@ def snapshot(status: str) -> dict[str, Any]:
         "variants": match.each_like({"sku": match.like("WH-1000-BLK"), "prices": PRICES}),
         "updated_at": match.like("2026-11-25T10:00:00.000000Z"),
     }
-
-
-@contextmanager
-def serving(pact: Pact) -> Iterator[str]:
-    """`pact.serve()` without its exit check.
-
-    pact-python 4.2 (pact_ffi 0.5.x) panics in the mock server's "all matched" check when the
-    pact also holds message interactions, and refuses new interactions once a mock server has
-    run, so one Pact per pair cannot use the `with` block. Nothing is lost: the mock answers a
-    request the pact does not describe with a 500, which our client turns into an error, and the
-    test asserts on what the described response carried.
-    """
-    server = pact.serve()
-    server.__enter__()
-    try:
-        yield str(server.url)
-    finally:
-        del server
-        gc.collect()  # the server handle stops the mock server when it is collected
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +159,7 @@ def test_catalog_events_are_read_by_our_real_decoding(pact: Pact) -> None:
 
 
 async def test_reindex_reads_pages_of_active_products(pact: Pact) -> None:
-    with serving(pact) as url:
+    with pact_mock_server(pact) as url:
         client = CatalogClient(ProductServiceSettings(url=url, page_size=100))
         try:
             products = await read_catalog(client)

@@ -7,13 +7,12 @@ failure on one reservation does not hold back the others.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import structlog
+from shopkit.tasks import periodic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory_service.domain.reservations.services import ReservationService
@@ -32,7 +31,6 @@ class ReservationSweeper:
         self._session_maker = session_maker
         self._services = services
         self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
 
     async def sweep(self) -> int:
         """Release every reservation that has expired by now (up to a batch); how many."""
@@ -46,20 +44,6 @@ class ReservationSweeper:
             _logger.info("expired reservations released", count=released)
         return released
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:
-                _logger.exception("reservation sweep failed; will retry")
-            await asyncio.sleep(self._interval)
-
-    @asynccontextmanager
-    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
-        self._task = asyncio.create_task(self._run(), name="inventory-reservation-sweeper")
-        try:
-            yield
-        finally:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    def lifespan(self) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+        """Sweep every interval for as long as the app runs."""
+        return periodic("inventory-reservation-sweeper", self._interval, self.sweep)

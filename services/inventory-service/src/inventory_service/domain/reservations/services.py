@@ -6,14 +6,18 @@ rows in the order `StockService` takes them, so concurrent requests never deadlo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
+import structlog
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
-from shopkit.messaging import Outbox, new_event_id
+from shopkit.messaging import Event, Outbox, new_event_id
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +34,18 @@ from inventory_service.events.events import (
 )
 
 ACTIVE, COMMITTED, RELEASED = "active", "committed", "released"
+CANCELLED_BEFORE_RESERVED = "cancelled_before_reserved"
+REFUND_RESTOCK = "refund_restock"
+
+_logger = structlog.get_logger("inventory_service.reservations")
+
+
+@dataclass(frozen=True, slots=True)
+class _Shortage:
+    """Lines that cannot be held (nothing was), and where each sits in the request."""
+
+    short: list[ShortLine]
+    positions: dict[str, int]
 
 
 class ReservationNotFoundError(NotFoundError):
@@ -113,7 +129,54 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         return reservation
 
     async def reserve(self, data: ReservationCreate) -> tuple[Reservation, bool]:
-        """(reservation, created). The same order always gets the same reservation back."""
+        """(reservation, created). The same order always gets the same reservation back.
+
+        A shortage is announced (`inventory.reservation_failed`, committed on its own) and
+        raised as a 409."""
+        outcome = await self._reserve(data)
+        if isinstance(outcome, _Shortage):
+            await self._announce_failure(data.order_id, outcome.short)
+            raise InsufficientStockError(outcome.short, outcome.positions)
+        return outcome
+
+    async def reserve_for_order(
+        self, order_id: str, lines: Sequence[tuple[str, int]], ttl_seconds: int | None
+    ) -> Reservation | None:
+        """The saga's step for `order.placed`: hold every line or none, and always answer.
+
+        The outcome (`inventory.reserved` or `inventory.reservation_failed`) goes to the outbox
+        in the caller's transaction. An order this service cannot reserve as asked (a malformed
+        SKU, a SKU twice) fails with reason `invalid_order` rather than going unanswered; a TTL
+        above the maximum is cut to it. A cancelled order is not reserved any more.
+        """
+        ttl = None if ttl_seconds is None else max(1, ttl_seconds)
+        if ttl is not None:
+            ttl = min(ttl, self.stock.settings.max_reservation_ttl_seconds)
+        asked: dict[str, Any] = {
+            "order_id": order_id,
+            "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+        }
+        if ttl is not None:
+            asked["ttl_seconds"] = ttl
+        try:
+            # Validated like an HTTP body: whole positive quantities, 1-100 lines.
+            data = msgspec.convert(asked, ReservationCreate)
+            outcome = await self._reserve(data)
+        except (InvalidInputError, msgspec.ValidationError) as exc:
+            _logger.warning("order cannot be reserved as asked", order_id=order_id, error=str(exc))
+            self._publish(ReservationFailed(order_id=order_id, reason="invalid_order", lines=[]))
+            return None
+        if isinstance(outcome, _Shortage):
+            self._publish(
+                ReservationFailed(
+                    order_id=order_id, reason="insufficient_stock", lines=outcome.short
+                )
+            )
+            return None
+        return outcome[0]
+
+    async def _reserve(self, data: ReservationCreate) -> tuple[Reservation, bool] | _Shortage:
+        """Hold the lines, or (having written nothing) say which are short."""
         settings = self.stock.settings
         ttl = (
             data.ttl_seconds
@@ -136,6 +199,8 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         await self.reservations.lock_order(data.order_id)
         existing = await self.reservations.for_order(data.order_id)
         if existing is not None:
+            if existing.closed_reason == CANCELLED_BEFORE_RESERVED:
+                return existing, False
             if {line["sku"]: line["quantity"] for line in existing.lines} != wanted:
                 raise OrderAlreadyReservedError(
                     f"Order {data.order_id} already has a reservation with other lines."
@@ -145,8 +210,7 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         reservation_id = UUID(new_event_id())  # time-ordered (uuid7)
         allocations, short = await self.stock.hold(wanted, reference=str(reservation_id))
         if short:
-            await self._announce_failure(data.order_id, short)
-            raise InsufficientStockError(short, positions)
+            return _Shortage(short, positions)
         expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
         lines = [{"sku": line.sku, "quantity": line.quantity} for line in data.lines]
         reservation = await self.create(
@@ -159,17 +223,18 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
                 allocations=[a.as_dict() for a in allocations],
             )
         )
-        Outbox.add(
-            self.repository.session,
+        self._publish(
             Reserved(
                 reservation_id=str(reservation_id),
                 order_id=data.order_id,
                 lines=[ReservedLine(line["sku"], line["quantity"]) for line in lines],
                 expires_at=expires_at,
-            ),
-            SLUG,
+            )
         )
         return reservation, True
+
+    def _publish(self, event: Event) -> None:
+        Outbox.add(self.repository.session, event, SLUG)
 
     async def _announce_failure(self, order_id: str, short: list[ShortLine]) -> None:
         """Undo everything this transaction did, then commit only the failure event."""
@@ -209,6 +274,91 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         if reservation is None:
             return None
         return await self._release(reservation, "expired")
+
+    # -- the saga's steps, by order id (event handlers; each runs in the inbox's transaction) --
+
+    async def commit_order(self, order_id: str) -> Reservation | None:
+        """`order.confirmed`: the order's units are sold. Its reservation must exist (raising
+        lets the inbox retry while `order.placed` is still on its way); one that was already
+        released (expired before payment) cannot be sold any more and is logged, not retried."""
+        reservation = await self._locked_for_order(order_id)
+        if reservation is None:
+            raise ReservationNotFoundError(f"No reservation for order {order_id}.")
+        if reservation.status == RELEASED:
+            _logger.error(
+                "confirmed order's reservation was already released; nothing committed",
+                order_id=order_id,
+                reservation_id=str(reservation.id),
+                closed_reason=reservation.closed_reason,
+            )
+            return reservation
+        return await self.commit(reservation.id)
+
+    async def release_order(self, order_id: str) -> Reservation:
+        """`order.cancelled`: units still held go back. A committed reservation stays sold
+        (a refund with `restock` brings units back). With no reservation yet, a released,
+        empty one is recorded, so an `order.placed` arriving late reserves nothing."""
+        await self.reservations.lock_order(order_id)
+        reservation = await self._locked_for_order(order_id)
+        if reservation is None:
+            return await self.create(
+                Reservation(
+                    id=UUID(new_event_id()),
+                    order_id=order_id,
+                    status=RELEASED,
+                    expires_at=datetime.now(UTC),
+                    lines=[],
+                    allocations=[],
+                    closed_reason=CANCELLED_BEFORE_RESERVED,
+                )
+            )
+        if reservation.status == COMMITTED:
+            _logger.warning(
+                "cancelled order's reservation was already committed; left sold",
+                order_id=order_id,
+                reservation_id=str(reservation.id),
+            )
+            return reservation
+        return await self._release(reservation, "released")
+
+    async def restock_order(self, order_id: str, lines: Sequence[tuple[str, int]]) -> int:
+        """`order.refunded` with `restock`: sold units come back on hand (ledger reason
+        `refund_restock`), at most what the order's reservation committed per SKU, counting
+        what earlier refunds already put back, so no unit comes back twice. No `lines` means
+        every committed unit. Returns how many units came back."""
+        reservation = await self._locked_for_order(order_id)
+        if reservation is None or reservation.status != COMMITTED:
+            _logger.warning(
+                "refund restock skipped: the order's stock was never sold",
+                order_id=order_id,
+                status=None if reservation is None else reservation.status,
+            )
+            return 0
+        reference = str(reservation.id)
+        done = await self.stock.put_back_so_far(reference, REFUND_RESTOCK)
+        asked: dict[str, int] = {}
+        for sku, quantity in lines or [(a.sku, a.quantity) for a in _allocations(reservation)]:
+            asked[sku] = asked.get(sku, 0) + quantity
+        back: list[Allocation] = []
+        for sku, quantity in sorted(asked.items()):
+            # What is still out, per warehouse it came from: skip what earlier refunds returned.
+            already = done.get(sku, 0)
+            for allocation in _allocations(reservation):
+                if allocation.sku != sku or quantity <= 0:
+                    continue
+                skipped = min(already, allocation.quantity)
+                already -= skipped
+                take = min(quantity, allocation.quantity - skipped)
+                if take > 0:
+                    back.append(Allocation(sku, allocation.warehouse, take))
+                    quantity -= take
+        if back:
+            await self.stock.put_back(back, reason=REFUND_RESTOCK, reference=reference)
+        return sum(a.quantity for a in back)
+
+    async def _locked_for_order(self, order_id: str) -> Reservation | None:
+        found = await self.reservations.for_order(order_id)
+        return None if found is None else await self.reservations.lock(found.id)
 
     async def _locked(self, reservation_id: UUID) -> Reservation:
         reservation = await self.reservations.lock(reservation_id)

@@ -151,3 +151,12 @@ class MovementRepository(SQLAlchemyAsyncRepository[StockMovement]):
             .distinct()
         )
         return set(rows.all())
+
+    async def quantities(self, reference: str, reason: str) -> dict[str, int]:
+        """Units put on hand per SKU by the movements with this reference and reason."""
+        rows = await self.session.execute(
+            select(StockMovement.sku, func.sum(StockMovement.delta_on_hand))
+            .where(StockMovement.reference == reference, StockMovement.reason == reason)
+            .group_by(StockMovement.sku)
+        )
+        return {sku: int(total) for sku, total in rows.all()}

@@ -19,11 +19,13 @@ from shopkit.errors import InvalidInputError
 from inventory_service.domain.deps import provide_feed, provide_stock
 from inventory_service.domain.stock._live import StockFeed, Subscription
 from inventory_service.domain.stock.schemas import (
+    MAX_LOOKUP_SKUS,
     Availability,
     Movement,
     StockAdjustment,
     StockDetail,
     StockLevel,
+    StockLevels,
     StockSet,
 )
 from inventory_service.domain.stock.services import StockService, check_sku
@@ -37,7 +39,7 @@ def parse_skus(raw: str, limit: int) -> list[str]:
     if not skus:
         raise InvalidInputError("skus", "name at least one SKU")
     if len(skus) > limit:
-        raise InvalidInputError("skus", f"at most {limit} SKUs per stream")
+        raise InvalidInputError("skus", f"at most {limit} SKUs at a time")
     for sku in skus:
         check_sku(sku, "skus")
     return skus
@@ -81,6 +83,18 @@ class StockController(Controller):
     path = "/api/inventory"
     tags = ["stock"]
     dependencies = {"stock": Provide(provide_stock), "feed": Provide(provide_feed)}
+
+    @get("/", operation_id="listStock", security=[{}])
+    async def list_stock(
+        self,
+        stock: NamedDependency[StockService],
+        skus: Annotated[
+            str | None,
+            QueryParameter(description=f"Comma-separated SKUs (1 to {MAX_LOOKUP_SKUS})."),
+        ] = None,
+    ) -> StockLevels:
+        """Totals of several SKUs at once, in the order asked; unknown SKUs are left out."""
+        return await stock.levels(parse_skus(skus or "", MAX_LOOKUP_SKUS))
 
     @get("/stream", operation_id="streamAvailability", security=[{}])
     async def stream_availability(

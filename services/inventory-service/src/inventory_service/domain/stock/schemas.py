@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 MAX_QUANTITY = 1_000_000_000
+MAX_LOOKUP_SKUS = 100
 
 Quantity = Annotated[int, msgspec.Meta(ge=0, le=MAX_QUANTITY)]
 Delta = Annotated[int, msgspec.Meta(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
@@ -27,6 +28,12 @@ class StockLevel(msgspec.Struct):
     on_hand: int
     reserved: int
     available: int
+
+
+class StockLevels(msgspec.Struct):
+    """`GET /api/inventory?skus=`: the asked SKUs this service keeps, in the order asked."""
+
+    items: list[StockLevel]
 
 
 class WarehouseStock(msgspec.Struct):

@@ -29,6 +29,7 @@ from inventory_service.domain.stock.schemas import (
     StockAdjustment,
     StockDetail,
     StockLevel,
+    StockLevels,
     StockSet,
     WarehouseStock,
 )
@@ -108,6 +109,17 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
         await self._item(sku)
         on_hand, reserved = (await self.stock.totals([sku])).get(sku, (0, 0))
         return StockLevel(sku=sku, on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
+
+    async def levels(self, skus: Sequence[str]) -> StockLevels:
+        """Totals of the SKUs this service keeps, in the order asked (unknown ones left out)."""
+        known = await self.items.existing(skus)
+        totals = await self.stock.totals(known)
+        items = []
+        for sku in skus:
+            if sku in known:
+                on_hand, reserved = totals.get(sku, (0, 0))
+                items.append(StockLevel(sku, on_hand, reserved, on_hand - reserved))
+        return StockLevels(items=items)
 
     async def detail(self, sku: str) -> StockDetail:
         item = await self._item(sku)
@@ -261,6 +273,21 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
             for a in allocations
         ]
         await self._apply(changes, reason=reason, items=items, reference=reference)
+
+    async def put_back(
+        self, allocations: Sequence[Allocation], *, reason: str, reference: str
+    ) -> None:
+        """Sold units come back on hand where they were taken from (a refund's restock)."""
+        skus = {a.sku for a in allocations}
+        items = await self.items.lock(skus)
+        await self.stock.ensure_rows([(a.sku, a.warehouse) for a in allocations])
+        rows = {(r.sku, r.warehouse): r for r in await self.stock.lock(skus)}
+        changes = [_Change(rows[(a.sku, a.warehouse)], a.quantity, 0) for a in allocations]
+        await self._apply(changes, reason=reason, items=items, reference=reference)
+
+    async def put_back_so_far(self, reference: str, reason: str) -> dict[str, int]:
+        """Units already put back per SKU under this reference (so a restock happens once)."""
+        return await self.movements.quantities(reference, reason)
 
     # -- the one place quantities change ----------------------------------------------------
 

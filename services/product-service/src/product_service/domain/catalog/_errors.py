@@ -33,6 +33,10 @@ class InvalidRateError(InvalidInputError):
     code = "invalid-rate"
 
 
+class InvalidSkuListError(InvalidInputError):
+    code = "invalid-skus"
+
+
 class DuplicateSkuInRequestError(InvalidInputError):
     code = "duplicate-sku"
 

@@ -6,14 +6,15 @@ replica, sees the change.
 
 from __future__ import annotations
 
-from typing import Any, cast
+import hashlib
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from shopkit.auth import requires_admin
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,7 @@ from product_service.domain.catalog.services import (
     CategoryService,
     CurrencyService,
     ProductService,
+    parse_skus,
 )
 
 PUBLIC = [{}]
@@ -166,6 +168,35 @@ class ProductController(Controller):
         key = f"products:{category or ''}:{(currency or 'EUR').upper()}:{page.limit}:{page.offset}"
         body = await cache.get_or_load(key, lambda: load("active"))
         return _served(body, request, max_age)
+
+    @get("/skus", operation_id="getSkus", security=PUBLIC)
+    async def get_skus(
+        self,
+        request: Request[Any, Any, Any],
+        products: NamedDependency[ProductService],
+        cache: NamedDependency[CatalogCache],
+        max_age: NamedDependency[int],
+        skus: Annotated[
+            str | None, QueryParameter(description="Comma-separated SKUs (1 to 100).")
+        ] = None,
+        currency: FromQuery[str | None] = None,
+    ) -> Response[schemas.SkuList]:
+        """Current prices of the asked SKUs in `currency` (EUR by default), with what a cart
+        or an order line shows: the product's name, slug, first image and status. Unknown SKUs
+        are left out; drafts are seen by admins only."""
+        wanted = parse_skus(skus or "")
+        admin = is_admin(request)
+
+        async def load() -> schemas.SkuList:
+            view = await products.view()
+            code = view.check_currency(currency)
+            return await products.skus(view, wanted, code, include_drafts=admin)
+
+        if admin:
+            return private_response(await load())
+        digest = hashlib.sha256(",".join(wanted).encode()).hexdigest()[:32]
+        key = f"skus:{(currency or 'EUR').upper()}:{digest}"
+        return _served(await cache.get_or_load(key, load), request, max_age)
 
     @get("/{product_ref:str}", operation_id="getProduct", security=PUBLIC)
     async def get_product(

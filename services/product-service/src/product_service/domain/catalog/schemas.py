@@ -160,6 +160,26 @@ class ProductPage(msgspec.Struct):
     offset: int
 
 
+class SkuItem(msgspec.Struct):
+    """One SKU as carts and orders price it: its product's name, slug, first image and status,
+    the variant's options and its current price in the asked currency."""
+
+    sku: str
+    product_id: UUID
+    name: str
+    slug: str
+    image: str | None
+    options: dict[str, str]
+    price: Money
+    status: Status
+
+
+class SkuList(msgspec.Struct):
+    """The asked SKUs that exist, in the order asked (unknown ones are left out)."""
+
+    items: list[SkuItem]
+
+
 # --- currencies ----------------------------------------------------------------------------
 
 

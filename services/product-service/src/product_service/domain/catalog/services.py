@@ -31,6 +31,7 @@ from product_service.domain.catalog._errors import (
     DuplicateSkuInRequestError,
     InvalidPriceError,
     InvalidRateError,
+    InvalidSkuListError,
     InvalidSlugError,
     ProductNotFoundError,
     SkuTakenError,
@@ -49,13 +50,37 @@ from product_service.events.events import (
     VariantSnapshot,
 )
 
-__all__ = ["CatalogView", "CategoryService", "CurrencyService", "ProductService", "slugify"]
+__all__ = [
+    "MAX_SKUS_PER_LOOKUP",
+    "CatalogView",
+    "CategoryService",
+    "CurrencyService",
+    "ProductService",
+    "parse_skus",
+    "slugify",
+]
+
+MAX_SKUS_PER_LOOKUP = 100
+_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def slugify(text: str) -> str:
     """`"Sony WH-1000XM5 Wireless Headphones"` -> `"sony-wh-1000xm5-wireless-headphones"`."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120].strip("-")
+
+
+def parse_skus(raw: str) -> list[str]:
+    """`"A,B,A"` -> `["A", "B"]` (order kept); 422 naming `skus` if empty, malformed or too many."""
+    skus = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if not skus:
+        raise InvalidSkuListError("skus", "name at least one SKU")
+    if len(skus) > MAX_SKUS_PER_LOOKUP:
+        raise InvalidSkuListError("skus", f"at most {MAX_SKUS_PER_LOOKUP} SKUs at a time")
+    for sku in skus:
+        if not _SKU.match(sku):
+            raise InvalidSkuListError("skus", f"{sku!r} is not a SKU (1-64 letters, digits, . _ -)")
+    return skus
 
 
 def _now() -> datetime:
@@ -109,6 +134,21 @@ class CatalogView:
             price_range=schemas.PriceRange(min=low, max=high),
             created_at=product.created_at,
             updated_at=product.updated_at,
+        )
+
+    def render_sku(
+        self, variant: models.Variant, product: models.Product, currency: str = BASE_CURRENCY
+    ) -> schemas.SkuItem:
+        prices = self.prices.resolve(variant.base_price, variant.explicit_prices)
+        return schemas.SkuItem(
+            sku=variant.sku,
+            product_id=product.id,
+            name=product.name,
+            slug=product.slug,
+            image=product.images[0] if product.images else None,
+            options=dict(variant.options),
+            price=Money(prices[currency], currency),
+            status=product.status,  # type: ignore[arg-type]
         )
 
     def snapshot(
@@ -363,6 +403,23 @@ class ProductService(_Service, SQLAlchemyAsyncRepositoryService[models.Product])
             raise ProductNotFoundError(f"No product {id_or_slug!r}.")
         return product
 
+    async def skus(
+        self, view: CatalogView, skus: Sequence[str], currency: str, *, include_drafts: bool
+    ) -> schemas.SkuList:
+        """The asked SKUs that exist, in the order asked; drafts only for admins."""
+        filters: list[ColumnElement[bool]] = [models.Variant.sku.in_(list(skus))]
+        if not include_drafts:
+            filters.append(models.Product.status != "draft")
+        rows = await self.repository.session.execute(
+            select(models.Variant, models.Product)
+            .join(models.Product, models.Product.id == models.Variant.product_id)
+            .where(*filters)
+        )
+        found = {variant.sku: (variant, product) for variant, product in rows.tuples()}
+        return schemas.SkuList(
+            items=[view.render_sku(*found[sku], currency) for sku in skus if sku in found]
+        )
+
     # writes
 
     async def create_product(self, data: schemas.ProductCreate) -> schemas.Product:
@@ -370,6 +427,7 @@ class ProductService(_Service, SQLAlchemyAsyncRepositoryService[models.Product])
         slug = data.slug or slugify(data.name)
         if not slug:
             raise InvalidSlugError("slug", "give a slug: none can be made from this name")
+        _check_product_slug(slug)
         self._check_category(view, data.category_id)
         self._check_variants(view, data.variants)
         if await self.exists(slug=slug):
@@ -403,6 +461,8 @@ class ProductService(_Service, SQLAlchemyAsyncRepositoryService[models.Product])
         if "variants" in changes:
             self._check_variants(view, changes["variants"])
         slug = changes.get("slug", product.slug)
+        if slug != product.slug:
+            _check_product_slug(slug)
         if slug != product.slug and await self.exists(slug=slug):
             raise SlugTakenError("slug", f"a product with slug {slug!r} already exists")
         if "variants" in changes:
@@ -512,6 +572,14 @@ class ProductService(_Service, SQLAlchemyAsyncRepositoryService[models.Product])
             result.append(variant)
         product.variants = result
         return repriced
+
+
+RESERVED_PRODUCT_SLUGS = frozenset({"skus"})  # `/api/products/skus` is the SKU lookup
+
+
+def _check_product_slug(slug: str) -> None:
+    if slug in RESERVED_PRODUCT_SLUGS:
+        raise InvalidSlugError("slug", f"{slug!r} is reserved (it names a route)")
 
 
 def _new_variant(position: int, data: schemas.VariantIn) -> models.Variant:
