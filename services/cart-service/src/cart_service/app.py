@@ -10,11 +10,12 @@ from typing import Any
 from litestar import Litestar
 from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
+from shopkit.cache import RedisConnection
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 
 from cart_service.config import SLUG, Settings, get_settings
-from cart_service.domain.records import RecordController
+from cart_service.domain.carts import CartController, CartService, CartStore, HttpCatalog
 from cart_service.events.handlers import register_handlers
 
 
@@ -22,7 +23,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = sqlalchemy_config(settings.database)
     messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
-    register_handlers(messaging.consumer)
+    redis = RedisConnection(settings.redis)
+    catalog = HttpCatalog.from_urls(
+        settings.product_service.base_url, settings.inventory_service.base_url, settings.http
+    )
+    store = CartStore(
+        redis.client,
+        prefix=settings.cart.key_prefix,
+        guest_ttl_seconds=settings.cart.guest_ttl_seconds,
+    )
+    carts = CartService(store, catalog, settings.cart)
+    register_handlers(messaging.consumer, carts)
     verifier = verifier_from_settings(settings.auth)
 
     @asynccontextmanager
@@ -33,11 +44,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[RecordController],
+        route_handlers=[CartController],
         database=database,
         auth_middleware=auth_middleware(verifier),
-        health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, close_jwks],
-        state={"messaging": messaging, "settings": settings},
+        health_checks=[messaging.health_check(), redis.health_check()],
+        lifespan=[redis.lifespan, catalog.lifespan, messaging.lifespan, close_jwks],
+        state={"messaging": messaging, "settings": settings, "cart_service": carts},
         telemetry=settings.telemetry,
     )

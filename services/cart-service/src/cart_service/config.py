@@ -1,4 +1,4 @@
-"""This service's settings: the SDK's groups, read from the environment once.
+"""This service's settings: the SDK's groups plus its own, read from the environment once.
 
 The only module that reads the environment. Every default works for local development.
 """
@@ -24,6 +24,36 @@ from cart_service import __version__
 SLUG = "cart-service"
 DEFAULT_PORT = 3003
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cart"
+DEFAULT_PRODUCT_URL = "http://127.0.0.1:3002"
+DEFAULT_INVENTORY_URL = "http://127.0.0.1:3006"
+
+
+SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "JPY")
+
+
+class CartSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`CART_*`: how carts are kept in Redis."""
+
+    # Every Redis key of this service starts with it (tests use their own).
+    key_prefix: str = "cart"
+    # A guest cart lives this long after its last read or write (sliding expiry).
+    guest_ttl_seconds: int = 7 * 24 * 3600
+    max_line_quantity: int = 99
+    # Distinct SKUs per cart; product-service answers at most 100 SKUs per lookup.
+    max_lines: int = 100
+    default_currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        if self.guest_ttl_seconds < 1 or self.max_line_quantity < 1 or self.max_lines < 1:
+            raise ValueError("cart limits must be positive")
+        if self.default_currency not in SUPPORTED_CURRENCIES:
+            raise ValueError(f"default_currency must be one of {SUPPORTED_CURRENCIES}")
+
+
+class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`PRODUCT_SERVICE_*` / `INVENTORY_SERVICE_*`: where a service's public API is."""
+
+    base_url: str
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +64,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis: RedisSettings
     http: HttpSettings
     telemetry: TelemetrySettings
+    cart: CartSettings = msgspec.field(default_factory=CartSettings)
+    product_service: UpstreamSettings = msgspec.field(
+        default_factory=lambda: UpstreamSettings(base_url=DEFAULT_PRODUCT_URL)
+    )
+    inventory_service: UpstreamSettings = msgspec.field(
+        default_factory=lambda: UpstreamSettings(base_url=DEFAULT_INVENTORY_URL)
+    )
 
 
 def load_settings() -> Settings:
@@ -45,6 +82,13 @@ def load_settings() -> Settings:
         redis=from_env(RedisSettings),
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
+        cart=from_env(CartSettings, prefix="CART_"),
+        product_service=from_env(
+            UpstreamSettings, prefix="PRODUCT_SERVICE_", base_url=DEFAULT_PRODUCT_URL
+        ),
+        inventory_service=from_env(
+            UpstreamSettings, prefix="INVENTORY_SERVICE_", base_url=DEFAULT_INVENTORY_URL
+        ),
     )
 
 

@@ -1,21 +1,8 @@
-"""The events this service publishes (owned here; consumers keep their own tolerant copies)."""
+"""The events this service publishes: none. A cart is private working state; what a customer
+buys becomes an order, and order-service announces it."""
 
 from __future__ import annotations
 
 from shopkit.messaging import Event
 
-
-class RecordCreated(Event, frozen=True):
-    event_type = "cart.record.created.v1"
-
-    id: str
-    name: str
-
-
-class RecordDeleted(Event, frozen=True):
-    event_type = "cart.record.deleted.v1"
-
-    id: str
-
-
-PUBLISHED: tuple[type[Event], ...] = (RecordCreated, RecordDeleted)
+PUBLISHED: tuple[type[Event], ...] = ()
