@@ -12,17 +12,38 @@ from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_service.config import SLUG, Settings, get_settings
-from order_service.domain.records import RecordController
+from order_service.domain.orders import (
+    Checkout,
+    CheckoutTimeoutSweeper,
+    OrderController,
+    OrderService,
+    Upstreams,
+)
 from order_service.events.handlers import register_handlers
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = sqlalchemy_config(settings.database)
-    messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
-    register_handlers(messaging.consumer)
+    session_maker = database.create_session_maker()
+    messaging = Messaging(settings.broker, SLUG, session_maker)
+
+    def orders(session: AsyncSession) -> OrderService:
+        return OrderService(
+            session=session, payment_timeout_seconds=settings.order.payment_timeout_seconds
+        )
+
+    register_handlers(messaging.consumer, orders)
+    upstreams = Upstreams(
+        cart_url=settings.cart_service.base_url,
+        product_url=settings.product_service.base_url,
+        payment_url=settings.payment_service.base_url,
+        settings=settings.http,
+    )
+    sweeper = CheckoutTimeoutSweeper(session_maker, orders, settings.order.sweep_interval_seconds)
     verifier = verifier_from_settings(settings.auth)
 
     @asynccontextmanager
@@ -33,11 +54,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[RecordController],
+        route_handlers=[OrderController],
         database=database,
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, close_jwks],
-        state={"messaging": messaging, "settings": settings},
+        lifespan=[messaging.lifespan, upstreams.lifespan, sweeper.lifespan(), close_jwks],
+        state={
+            "messaging": messaging,
+            "settings": settings,
+            "order_service": orders,
+            "checkout": Checkout(upstreams),
+            "sweeper": sweeper,
+        },
         telemetry=settings.telemetry,
     )

@@ -1,4 +1,4 @@
-"""This service's settings: the SDK's groups, read from the environment once.
+"""This service's settings: the SDK's groups plus its own, read from the environment once.
 
 The only module that reads the environment. Every default works for local development.
 """
@@ -26,6 +26,26 @@ DEFAULT_PORT = 3004
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/order"
 
 
+class OrderSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`ORDER_*`: how long a checkout may wait for stock and payment, and how often to look."""
+
+    # An order still pending or awaiting payment this long after it was placed is cancelled
+    # (reason `timeout`); inventory is asked to hold the reservation exactly as long.
+    payment_timeout_seconds: int = 900
+    # How often each replica looks for timed-out orders (claimed with SKIP LOCKED).
+    sweep_interval_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.payment_timeout_seconds < 1 or self.sweep_interval_seconds <= 0:
+            raise ValueError("the payment timeout and the sweep interval must be positive")
+
+
+class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`<NAME>_SERVICE_BASE_URL`: where another service's public API is."""
+
+    base_url: str
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings
     database: DatabaseSettings
@@ -34,6 +54,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis: RedisSettings
     http: HttpSettings
     telemetry: TelemetrySettings
+    order: OrderSettings = msgspec.field(default_factory=OrderSettings)
+    cart_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3003")
+    product_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3002")
+    payment_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3005")
 
 
 def load_settings() -> Settings:
@@ -45,6 +69,16 @@ def load_settings() -> Settings:
         redis=from_env(RedisSettings),
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
+        order=from_env(OrderSettings, prefix="ORDER_"),
+        cart_service=from_env(
+            UpstreamSettings, prefix="CART_SERVICE_", base_url="http://127.0.0.1:3003"
+        ),
+        product_service=from_env(
+            UpstreamSettings, prefix="PRODUCT_SERVICE_", base_url="http://127.0.0.1:3002"
+        ),
+        payment_service=from_env(
+            UpstreamSettings, prefix="PAYMENT_SERVICE_", base_url="http://127.0.0.1:3005"
+        ),
     )
 
 

@@ -1,22 +1,100 @@
 """This service's tables. The SDK's outbox and inbox tables share the same metadata, so Alembic
-sees them too."""
+sees them too.
+
+An order row is also the checkout saga's state (`status` + `saga_step`, the reservation and the
+payment it waits for), so any replica, or the same one after a restart, resumes where it stood.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
+from advanced_alchemy.types import DateTimeUTC
 from shopkit.messaging import InboxMessage, OutboxMessage
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 metadata = orm_registry.metadata
 
-__all__ = ["InboxMessage", "OutboxMessage", "Record", "metadata"]
+__all__ = ["InboxMessage", "Order", "OrderLine", "OrderStatusChange", "OutboxMessage", "metadata"]
 
 
-class Record(UUIDv7AuditBase):
-    """The sample aggregate the template ships; replace it with this service's own."""
+class Order(UUIDv7AuditBase):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key"),
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+        Index("ix_orders_status_expires", "status", "expires_at"),
+    )
 
-    __tablename__ = "record"
+    customer_id: Mapped[str] = mapped_column(String(255))
+    customer_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    # sha256 of the canonical request body: the same key with another body is refused.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    cart_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    saga_step: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    # How many units of `currency` one EUR bought when the order was placed (decimal string).
+    exchange_rate: Mapped[str] = mapped_column(String(40))
+    total: Mapped[int] = mapped_column(Integer)
+    refunded_total: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    payment_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    reservation_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Checkout must be complete (reserved and paid) by then, or the sweeper cancels the order.
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    description: Mapped[str] = mapped_column(String(2000), default="")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order",
+        lazy="selectin",
+        order_by="OrderLine.position",
+        cascade="all, delete-orphan",
+    )
+    history: Mapped[list[OrderStatusChange]] = relationship(
+        back_populates="order",
+        lazy="selectin",
+        order_by="(OrderStatusChange.at, OrderStatusChange.id)",
+        cascade="all, delete-orphan",
+    )
+
+
+class OrderLine(UUIDv7AuditBase):
+    """A line as priced when the order was placed, in the order's currency (minor units)."""
+
+    __tablename__ = "order_line"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Integer)
+    line_total: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderStatusChange(UUIDv7AuditBase):
+    """One entry of an order's history: a change of status, or a note (partial refund) where
+    `from_status` equals `to_status`."""
+
+    __tablename__ = "order_status_change"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(32), default=None)
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+    order: Mapped[Order] = relationship(back_populates="history")

@@ -3,18 +3,150 @@
 - `STATES`: provider state name -> `setup(settings)` returning the function Pact calls (with the
   state's parameters) to put the real database in that state before an HTTP interaction.
 - `MESSAGES`: message description -> `build(settings)` returning the function Pact calls to get
-  the message, produced by the same code the service publishes with (never a hand-made dict).
+  the message, produced by the same code the service publishes with (never a hand-made dict):
+  an order is placed and moved through the saga by the real `OrderService`, and the envelope
+  its outbox staged is taken as it would be relayed; the transaction is then rolled back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from shopkit.messaging import decode_envelope
+from shopkit.messaging._models import OutboxMessage
+from shopkit.money import Money
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
 from order_service.config import Settings
+from order_service.domain.orders import OrderService
+from order_service.domain.orders._pricing import PricedLine
+from order_service.domain.orders.schemas import OrderCreate, ShippingAddress
+from order_service.domain.orders.services import PlaceOrder, order_id_for
+from order_service.events.events import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+)
 
 StateSetup = Callable[[Settings], Callable[..., None]]
 MessageBuilder = Callable[[Settings], Callable[..., Any]]
+Steps = Callable[[OrderService, uuid.UUID], Awaitable[None]]
+
+CUSTOMER_ID = "0193a5b2-7c1d-7e4f-9a10-00000000c001"
+
+
+def _place_order(key: str) -> PlaceOrder:
+    unit = Money(1999, "EUR")
+    line = PricedLine(
+        sku="SKU-1", name="Tee, red, M", quantity=2, unit_price=unit, line_total=unit * 2
+    )
+    return PlaceOrder(
+        order_id=order_id_for(CUSTOMER_ID, key),
+        customer_id=CUSTOMER_ID,
+        customer_email="ada@example.com",
+        idempotency_key=key,
+        request_hash="0" * 64,
+        request=OrderCreate(
+            cart_id="5b1f3c9e-8d2a-4c6b-9e1f-0a2b3c4d5e6f",
+            shipping_address=ShippingAddress(
+                name="Ada Lovelace",
+                line1="12 Analytical Row",
+                line2="Flat 3",
+                city="London",
+                postal_code="N1 9GU",
+                country="GB",
+            ),
+            currency="EUR",
+        ),
+        exchange_rate="1",
+        lines=[line],
+        total=unit * 2,
+        payment_id=f"pay-{uuid.uuid4()}",
+    )
+
+
+async def _staged_envelope(settings: Settings, event_type: str, steps: Steps) -> bytes:
+    engine = create_async_engine(settings.database.url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        async with sessions() as session:
+            orders = OrderService(
+                session=session,
+                payment_timeout_seconds=settings.order.payment_timeout_seconds,
+            )
+            order, _ = await orders.place(_place_order(f"pact-{uuid.uuid4()}"))
+            await steps(orders, order.id)
+            rows = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.event_type == event_type)
+            )
+            (payload,) = [
+                row.payload
+                for row in rows
+                if str(order.id) in bytes(decode_envelope(row.payload).payload).decode()
+            ]
+            await session.rollback()
+    finally:
+        await engine.dispose()
+    return bytes(payload)
+
+
+async def _nothing(_orders: OrderService, _order_id: uuid.UUID) -> None:
+    return None
+
+
+async def _confirm(orders: OrderService, order_id: uuid.UUID) -> None:
+    await orders.stock_reserved(order_id, f"res-{uuid.uuid4()}")
+    await orders.payment_succeeded(order_id, "pay-1")
+
+
+async def _decline(orders: OrderService, order_id: uuid.UUID) -> None:
+    await orders.stock_reserved(order_id, f"res-{uuid.uuid4()}")
+    await orders.payment_failed(order_id)
+
+
+async def _ship(orders: OrderService, order_id: uuid.UUID) -> None:
+    await _confirm(orders, order_id)
+    await orders.ship(order_id)
+
+
+async def _refund(orders: OrderService, order_id: uuid.UUID) -> None:
+    await _confirm(orders, order_id)
+    await orders.payment_refunded(order_id, Money(3998, "EUR"), Money(3998, "EUR"))
+
+
+def _builder(event_type: str, steps: Steps) -> MessageBuilder:
+    def setup(settings: Settings) -> Callable[..., Any]:
+        def build(**_: Any) -> dict[str, Any]:
+            contents = asyncio.run(_staged_envelope(settings, event_type, steps))
+            envelope = decode_envelope(contents)
+            return {
+                "contents": contents,
+                "metadata": {"routing_key": envelope.type, "message_id": envelope.id},
+                "content_type": "application/json",
+            }
+
+        return build
+
+    return setup
+
 
 STATES: dict[str, StateSetup] = {}
-MESSAGES: dict[str, MessageBuilder] = {}
+MESSAGES: dict[str, MessageBuilder] = {
+    "an order.placed event": _builder(OrderPlaced.event_type, _nothing),
+    "an order.confirmed event": _builder(OrderConfirmed.event_type, _confirm),
+    "an order.cancelled event": _builder(OrderCancelled.event_type, _decline),
+    "an order.shipped event": _builder(OrderShipped.event_type, _ship),
+    "an order.refunded event": _builder(OrderRefunded.event_type, _refund),
+}
+
+
+def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+    """No HTTP interaction of this service needs a caller's token yet."""
+    del token_factory
+    return {}

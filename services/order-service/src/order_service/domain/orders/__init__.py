@@ -1,0 +1,19 @@
+"""Orders: placing them (checkout), their state machine, and the saga that reserves stock and
+takes payment."""
+
+from order_service.domain.orders._checkout import Checkout
+from order_service.domain.orders._states import OrderStatus, SagaStep
+from order_service.domain.orders._sweeper import CheckoutTimeoutSweeper
+from order_service.domain.orders._upstream import Upstreams
+from order_service.domain.orders.controllers import OrderController
+from order_service.domain.orders.services import OrderService
+
+__all__ = [
+    "Checkout",
+    "CheckoutTimeoutSweeper",
+    "OrderController",
+    "OrderService",
+    "OrderStatus",
+    "SagaStep",
+    "Upstreams",
+]

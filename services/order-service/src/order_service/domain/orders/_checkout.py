@@ -1,0 +1,92 @@
+"""`POST /api/orders`: everything that needs another service happens first, outside any
+database transaction; then one transaction stores the order and stages `order.placed.v1`.
+
+Safe to retry at every point: the order id is derived from the customer and the
+Idempotency-Key, and the payment is created with the same key, so a checkout that died after
+creating its payment and before storing the order creates the same payment and then the order
+when the client retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import msgspec
+from shopkit.auth import Principal
+from shopkit.errors import InvalidInputError
+
+from order_service.db import models
+from order_service.domain.orders._pricing import order_total, price_lines
+from order_service.domain.orders._upstream import Upstreams
+from order_service.domain.orders.schemas import OrderCreate
+from order_service.domain.orders.services import (
+    IDEMPOTENCY_HEADER,
+    IdempotencyKeyReusedError,
+    OrderService,
+    PlaceOrder,
+    order_id_for,
+)
+
+MAX_KEY_LENGTH = 255
+MAX_SKUS_PER_CALL = 100
+
+
+def request_hash(data: OrderCreate) -> str:
+    return hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+
+
+def check_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not key:
+        raise InvalidInputError(IDEMPOTENCY_HEADER, "the header is required")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInputError(IDEMPOTENCY_HEADER, f"at most {MAX_KEY_LENGTH} characters")
+    return key
+
+
+class Checkout:
+    def __init__(self, upstreams: Upstreams) -> None:
+        self.upstreams = upstreams
+
+    async def place_order(
+        self, principal: Principal, key: str, data: OrderCreate, orders: OrderService
+    ) -> tuple[models.Order, bool]:
+        """The order and whether this call created it (False: the same key was seen before)."""
+        fingerprint = request_hash(data)
+        existing = await orders.by_key(principal.subject, key)
+        if existing is not None:
+            if existing.request_hash != fingerprint:
+                raise IdempotencyKeyReusedError
+            return existing, False
+        await orders.end_read()
+
+        rate = await self.upstreams.get_currency_rate(data.currency)
+        cart = await self.upstreams.get_cart(data.cart_id)
+        if cart.customer_id != principal.subject:
+            raise InvalidInputError("cart_id", "no such cart")
+        if not cart.lines:
+            raise InvalidInputError("cart_id", "the cart is empty")
+        skus = list(dict.fromkeys(line.sku for line in cart.lines))
+        products = {}
+        for start in range(0, len(skus), MAX_SKUS_PER_CALL):
+            chunk = skus[start : start + MAX_SKUS_PER_CALL]
+            products.update(await self.upstreams.get_products(chunk, data.currency))
+        lines = price_lines(cart.lines, products, data.currency)
+        total = order_total(lines, data.currency)
+
+        order_id = order_id_for(principal.subject, key)
+        payment_id = await self.upstreams.create_payment(order_id, total, key)
+        return await orders.place(
+            PlaceOrder(
+                order_id=order_id,
+                customer_id=principal.subject,
+                customer_email=principal.email,
+                idempotency_key=key,
+                request_hash=fingerprint,
+                request=data,
+                exchange_rate=rate,
+                lines=lines,
+                total=total,
+                payment_id=payment_id,
+            )
+        )

@@ -1,0 +1,156 @@
+"""The synchronous calls checkout makes: cart-service, product-service, payment-service.
+
+Each call forwards the caller's own bearer token (no service tokens yet), so every callee
+authorizes the customer as usual. The Structs are this service's tolerant readers: only the
+fields checkout uses (the consumer pacts in contracts/pacts pin exactly these).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+import httpx
+import msgspec
+import structlog
+from shopkit.config import HttpSettings
+from shopkit.errors import DomainError, InvalidInputError
+from shopkit.http import ServiceClient
+from shopkit.money import Money
+
+_logger = structlog.get_logger("order_service.upstream")
+caller_token: ContextVar[str | None] = ContextVar("order_service_caller_token", default=None)
+
+CART, PRODUCT, PAYMENT = "cart-service", "product-service", "payment-service"
+
+
+class UpstreamRejectedError(DomainError):
+    """Another service refused a call it should have taken: our bug or theirs, not the
+    customer's, and nothing was written."""
+
+    status_code = 502
+    title = "Bad gateway"
+    code = "upstream-rejected"
+
+
+class CartLine(msgspec.Struct):
+    sku: str
+    quantity: int
+
+
+class Cart(msgspec.Struct):
+    id: str
+    customer_id: str | None
+    lines: list[CartLine]
+
+
+class Product(msgspec.Struct):
+    sku: str
+    name: str
+    price: Money
+    status: str
+
+
+class ProductList(msgspec.Struct):
+    items: list[Product]
+
+
+class CurrencyRate(msgspec.Struct):
+    code: str
+    rate: str
+
+
+class CurrencyList(msgspec.Struct):
+    items: list[CurrencyRate]
+
+
+class PaymentCreated(msgspec.Struct):
+    id: str
+
+
+async def _forwarded_token() -> str:
+    token = caller_token.get()
+    if token is None:
+        raise RuntimeError("an upstream call outside a customer's request")
+    return token
+
+
+def _read(response: httpx.Response, type_: type[Any], dependency: str) -> Any:
+    if response.status_code >= 400:
+        _logger.warning(
+            "upstream refused",
+            dependency=dependency,
+            status=response.status_code,
+            body=response.text[:500],
+        )
+        raise UpstreamRejectedError(f"{dependency} refused the request ({response.status_code}).")
+    try:
+        return msgspec.json.decode(response.content, type=type_)
+    except (msgspec.ValidationError, msgspec.DecodeError, InvalidInputError) as exc:
+        _logger.error("upstream answered an unexpected body", dependency=dependency, error=str(exc))
+        raise UpstreamRejectedError(f"{dependency} answered something unexpected.") from None
+
+
+class Upstreams:
+    """One pooled client per upstream for the app's lifetime (`lifespan` closes them)."""
+
+    def __init__(
+        self, *, cart_url: str, product_url: str, payment_url: str, settings: HttpSettings
+    ) -> None:
+        self.cart = ServiceClient(
+            cart_url, settings=settings, name=CART, token_provider=_forwarded_token
+        )
+        self.product = ServiceClient(product_url, settings=settings, name=PRODUCT)
+        self.payment = ServiceClient(
+            payment_url, settings=settings, name=PAYMENT, token_provider=_forwarded_token
+        )
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for client in (self.cart, self.product, self.payment):
+                await client.aclose()
+
+    async def get_cart(self, cart_id: str) -> Cart:
+        """The caller's cart; a cart that is unknown or someone else's is a 422 on cart_id."""
+        response = await self.cart.get(f"/api/carts/{cart_id}")
+        if response.status_code in (403, 404):
+            raise InvalidInputError("cart_id", "no such cart")
+        cart: Cart = _read(response, Cart, CART)
+        return cart
+
+    async def get_currency_rate(self, currency: str) -> str:
+        """How many units of `currency` one EUR buys now; 422 on currency if it is not sold in."""
+        listed: CurrencyList = _read(
+            await self.product.get("/api/currencies"), CurrencyList, PRODUCT
+        )
+        for item in listed.items:
+            if item.code == currency:
+                return item.rate
+        raise InvalidInputError("currency", f"{currency} is not a supported currency")
+
+    async def get_products(self, skus: list[str], currency: str) -> dict[str, Product]:
+        """Current name, status and price in `currency` of each SKU; unknown SKUs are absent."""
+        listed: ProductList = _read(
+            await self.product.get(
+                "/api/products/skus", params={"skus": ",".join(skus), "currency": currency}
+            ),
+            ProductList,
+            PRODUCT,
+        )
+        return {item.sku: item for item in listed.items}
+
+    async def create_payment(self, order_id: UUID, amount: Money, idempotency_key: str) -> str:
+        """The order's payment (idempotent by the order's key: a retry gets the same one)."""
+        response = await self.payment.post(
+            "/api/payments",
+            json={"order_id": str(order_id), "amount": msgspec.to_builtins(amount)},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        created: PaymentCreated = _read(response, PaymentCreated, PAYMENT)
+        return created.id

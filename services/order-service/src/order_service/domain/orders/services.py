@@ -1,0 +1,503 @@
+"""Order rules: placing an order, the state machine applied to every change, the saga's steps.
+
+Every change of status goes through `_move`, which checks the transition table, writes the
+history entry and stages the matching event in the outbox, all in the caller's transaction.
+The saga's steps lock the order row first (`SELECT ... FOR UPDATE`), so two events about one
+order (a reservation and a payment arriving together) are applied one after the other, and each
+step checks the state it finds, so a late or repeated event changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import structlog
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from shopkit.auth import ROLE_ADMIN, Principal
+from shopkit.errors import InvalidInputError, NotFoundError
+from shopkit.messaging import Event, Outbox
+from shopkit.money import Money
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from order_service.config import SLUG
+from order_service.db import models
+from order_service.domain.orders import schemas
+from order_service.domain.orders._pricing import PricedLine
+from order_service.domain.orders._states import (
+    IN_CHECKOUT,
+    STOCK_COMMITTED,
+    OrderStatus,
+    SagaStep,
+    check_transition,
+)
+from order_service.events.events import (
+    Address,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+    StockLine,
+    SummaryLine,
+)
+
+_logger = structlog.get_logger("order_service.orders")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ORDER_ID_NAMESPACE = uuid.UUID("6f1c4b52-3c1e-4d8a-9f0e-2b7d5a1c9e30")
+
+# Reasons written into the history and into order.cancelled's `reason`.
+PLACED = "placed"
+RESERVED = "stock_reserved"
+PAID = "payment_succeeded"
+OUT_OF_STOCK = "out_of_stock"
+PAYMENT_FAILED = "payment_failed"
+TIMEOUT = "timeout"
+CUSTOMER_CANCELLED = "cancelled_by_customer"
+SHIPPED = "shipped"
+REFUNDED = "refunded"
+PARTIAL_REFUND = "partial_refund"
+
+
+def order_id_for(customer_id: str, idempotency_key: str) -> uuid.UUID:
+    """The same customer and key always name the same order, so a retried checkout creates the
+    same payment (payment-service is idempotent by key) and stores the order once."""
+    return uuid.uuid5(ORDER_ID_NAMESPACE, f"{customer_id}\n{idempotency_key}")
+
+
+class OrderNotFoundError(NotFoundError):
+    code = "order-not-found"
+
+    def __init__(self) -> None:
+        super().__init__("No such order.")
+
+
+class IdempotencyKeyReusedError(InvalidInputError):
+    code = "idempotency-key-reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            IDEMPOTENCY_HEADER, "this key was already used for an order with a different body"
+        )
+
+
+class PlaceOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything checkout gathered over HTTP before the order's transaction starts."""
+
+    order_id: uuid.UUID
+    customer_id: str
+    customer_email: str | None
+    idempotency_key: str
+    request_hash: str
+    request: schemas.OrderCreate
+    exchange_rate: str
+    lines: list[PricedLine]
+    total: Money
+    payment_id: str
+
+
+class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
+    class Repo(SQLAlchemyAsyncRepository[models.Order]):
+        model_type = models.Order
+
+        async def lock(self, order_id: uuid.UUID) -> models.Order | None:
+            return await self.session.scalar(
+                select(models.Order)
+                .where(models.Order.id == order_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+
+        async def by_key(self, customer_id: str, key: str) -> models.Order | None:
+            return await self.session.scalar(
+                select(models.Order).where(
+                    models.Order.customer_id == customer_id,
+                    models.Order.idempotency_key == key,
+                )
+            )
+
+        async def claim_expired(self, now: datetime) -> models.Order | None:
+            """One order whose checkout time is up, locked; replicas skip each other's."""
+            return await self.session.scalar(
+                select(models.Order)
+                .where(
+                    models.Order.status.in_([str(s) for s in IN_CHECKOUT]),
+                    models.Order.expires_at <= now,
+                )
+                .order_by(models.Order.expires_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+
+        async def page(
+            self, *, customer_id: str | None, status: str | None, limit: int, offset: int
+        ) -> tuple[list[models.Order], int]:
+            conditions: list[Any] = []
+            if customer_id is not None:
+                conditions.append(models.Order.customer_id == customer_id)
+            if status is not None:
+                conditions.append(models.Order.status == status)
+            total = await self.session.scalar(
+                select(func.count()).select_from(models.Order).where(*conditions)
+            )
+            rows = await self.session.scalars(
+                select(models.Order)
+                .where(*conditions)
+                .order_by(models.Order.created_at.desc(), models.Order.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return list(rows.all()), int(total or 0)
+
+        async def save_new(self, order: models.Order) -> bool:
+            """Insert in a savepoint; False when the (customer, key) pair already exists."""
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(order)
+                    await self.session.flush()
+            except IntegrityError:
+                return False
+            return True
+
+    repository_type = Repo
+
+    def __init__(self, *args: Any, payment_timeout_seconds: int = 900, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.payment_timeout_seconds = payment_timeout_seconds
+
+    @property
+    def repo(self) -> Repo:
+        repo: OrderService.Repo = self.repository  # type: ignore[assignment]
+        return repo
+
+    # --- reading ------------------------------------------------------------------------
+
+    async def by_key(self, customer_id: str, key: str) -> models.Order | None:
+        return await self.repo.by_key(customer_id, key)
+
+    async def end_read(self) -> None:
+        """Give the connection back before slow calls to other services."""
+        await self.repo.session.rollback()
+
+    async def get_for(self, principal: Principal, order_id: uuid.UUID) -> models.Order:
+        """The order if the caller owns it or is an admin; someone else's is simply not there."""
+        order = await self.repo.get_one_or_none(id=order_id)
+        if order is None or not _may_see(principal, order):
+            raise OrderNotFoundError
+        return order
+
+    async def list_for(
+        self, principal: Principal, *, status: str | None, limit: int, offset: int
+    ) -> tuple[list[models.Order], int]:
+        mine_only = None if principal.has_role(ROLE_ADMIN) else principal.subject
+        return await self.repo.page(
+            customer_id=mine_only, status=status, limit=limit, offset=offset
+        )
+
+    # --- placing ------------------------------------------------------------------------
+
+    async def place(self, data: PlaceOrder) -> tuple[models.Order, bool]:
+        """Store the order `pending` with its lines and first history entry, and stage
+        `order.placed.v1`. Returns `(order, True)`, or the order a concurrent request with
+        the same key stored first and `False` (a different body is refused)."""
+        now = datetime.now(UTC)
+        address = data.request.shipping_address
+        order = models.Order(
+            id=data.order_id,
+            customer_id=data.customer_id,
+            customer_email=data.customer_email,
+            customer_name=address.name,
+            idempotency_key=data.idempotency_key,
+            request_hash=data.request_hash,
+            cart_id=data.request.cart_id,
+            status=str(OrderStatus.PENDING),
+            saga_step=str(SagaStep.RESERVE_STOCK),
+            currency=data.total.currency,
+            exchange_rate=data.exchange_rate,
+            total=data.total.amount,
+            refunded_total=0,
+            shipping_address=msgspec.to_builtins(address),
+            payment_id=data.payment_id,
+            expires_at=now + timedelta(seconds=self.payment_timeout_seconds),
+            lines=[
+                models.OrderLine(
+                    position=position,
+                    sku=line.sku,
+                    name=line.name,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price.amount,
+                    line_total=line.line_total.amount,
+                )
+                for position, line in enumerate(data.lines)
+            ],
+            history=[
+                models.OrderStatusChange(
+                    from_status=None, to_status=str(OrderStatus.PENDING), reason=PLACED, at=now
+                )
+            ],
+        )
+        if not await self.repo.save_new(order):
+            existing = await self.repo.by_key(data.customer_id, data.idempotency_key)
+            if existing is None:  # pragma: no cover - the clash was on something else
+                raise RuntimeError("the order could not be stored")
+            if existing.request_hash != data.request_hash:
+                raise IdempotencyKeyReusedError
+            return existing, False
+        Outbox.add(
+            self.repo.session,
+            OrderPlaced(
+                order_id=str(order.id),
+                customer_id=order.customer_id,
+                cart_id=order.cart_id,
+                lines=[StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines],
+                currency=order.currency,
+                total=data.total,
+                reservation_ttl_seconds=self.payment_timeout_seconds,
+            ),
+            SLUG,
+        )
+        return order, True
+
+    # --- what people do -----------------------------------------------------------------
+
+    async def cancel_for(self, principal: Principal, order_id: uuid.UUID) -> models.Order:
+        """The customer's own order (or any, for an admin), before it ships."""
+        await self.get_for(principal, order_id)
+        order = await self._locked(order_id)
+        self._cancel(order, CUSTOMER_CANCELLED)
+        return order
+
+    async def ship(self, order_id: uuid.UUID) -> models.Order:
+        order = await self._locked(order_id)
+        now = datetime.now(UTC)
+        self._move(order, OrderStatus.SHIPPED, SHIPPED, at=now)
+        order.shipped_at = now
+        self._publish(OrderShipped, order, shipped_at=now)
+        return order
+
+    # --- the saga's steps (event handlers and the sweeper) -----------------------------
+
+    async def stock_reserved(self, order_id: uuid.UUID, reservation_id: str) -> None:
+        order = await self._saga_order(order_id, "inventory.reserved")
+        if order is None:
+            return
+        if order.reservation_id is not None:
+            return  # already applied (a second reservation for one order is ignored too)
+        order.reservation_id = reservation_id
+        if order.saga_step == SagaStep.PAID_AWAITING_RESERVATION:
+            self._confirm(order, RESERVED)
+        elif order.saga_step == SagaStep.RESERVE_STOCK:
+            self._move(order, OrderStatus.AWAITING_PAYMENT, RESERVED)
+            order.saga_step = str(SagaStep.COLLECT_PAYMENT)
+        else:
+            # Cancelled meanwhile (timeout, payment failed): inventory releases by order id
+            # when it handles order.cancelled, or when the reservation expires.
+            self._note(order, "late_reservation_ignored")
+
+    async def stock_unavailable(self, order_id: uuid.UUID) -> None:
+        order = await self._saga_order(order_id, "inventory.reservation_failed")
+        if order is None or OrderStatus(order.status) not in IN_CHECKOUT:
+            return
+        if order.saga_step == SagaStep.PAID_AWAITING_RESERVATION:
+            _logger.warning(
+                "paid order out of stock; the payment needs a refund", order_id=str(order_id)
+            )
+        self._cancel(order, OUT_OF_STOCK)
+
+    async def payment_succeeded(self, order_id: uuid.UUID, payment_id: str) -> None:
+        order = await self._saga_order(order_id, "payment.succeeded")
+        if order is None:
+            return
+        order.payment_id = order.payment_id or payment_id
+        if order.saga_step == SagaStep.COLLECT_PAYMENT:
+            self._confirm(order, PAID)
+        elif order.saga_step == SagaStep.RESERVE_STOCK:
+            order.saga_step = str(SagaStep.PAID_AWAITING_RESERVATION)
+            self._note(order, "payment_received_awaiting_stock")
+        elif order.status == OrderStatus.CANCELLED:
+            _logger.warning(
+                "payment for a cancelled order; it needs a refund", order_id=str(order_id)
+            )
+            self._note(order, "payment_after_cancellation")
+
+    async def payment_failed(self, order_id: uuid.UUID) -> None:
+        order = await self._saga_order(order_id, "payment.failed")
+        if order is None or OrderStatus(order.status) not in IN_CHECKOUT:
+            return
+        if order.saga_step == SagaStep.PAID_AWAITING_RESERVATION:
+            return  # an earlier attempt failed, a later one succeeded: the success stands
+        self._cancel(order, PAYMENT_FAILED)
+
+    async def payment_refunded(
+        self, order_id: uuid.UUID, amount: Money, refunded_total: Money
+    ) -> None:
+        order = await self._saga_order(order_id, "payment.refunded")
+        if order is None or order.status == OrderStatus.REFUNDED:
+            return
+        if (
+            refunded_total.currency != order.currency
+            or refunded_total.amount <= order.refunded_total
+        ):
+            return  # an older refund arriving late, or one already counted
+        order.refunded_total = refunded_total.amount
+        if refunded_total.amount < order.total:
+            self._note(order, f"{PARTIAL_REFUND} {amount.amount} {amount.currency}")
+            return
+        restock = OrderStatus(order.status) in STOCK_COMMITTED
+        self._move(order, OrderStatus.REFUNDED, REFUNDED)
+        Outbox.add(
+            self.repo.session,
+            OrderRefunded(
+                order_id=str(order.id),
+                reservation_id=order.reservation_id,
+                refund=Money(order.refunded_total, order.currency),
+                restock=restock,
+                lines=[StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines],
+            ),
+            SLUG,
+        )
+
+    async def cancel_one_expired(self, now: datetime | None = None) -> models.Order | None:
+        """Cancel (reason timeout) one order whose checkout ran out of time; None if none."""
+        order = await self.repo.claim_expired(now or datetime.now(UTC))
+        if order is not None:
+            self._cancel(order, TIMEOUT)
+        return order
+
+    # --- helpers ------------------------------------------------------------------------
+
+    async def _locked(self, order_id: uuid.UUID) -> models.Order:
+        order = await self.repo.lock(order_id)
+        if order is None:
+            raise OrderNotFoundError
+        return order
+
+    async def _saga_order(self, order_id: uuid.UUID, event: str) -> models.Order | None:
+        order = await self.repo.lock(order_id)
+        if order is None:
+            _logger.warning(
+                "event about an unknown order ignored", order_id=str(order_id), event=event
+            )
+            return None
+        return order
+
+    def _move(
+        self, order: models.Order, target: OrderStatus, reason: str, *, at: datetime | None = None
+    ) -> None:
+        current = OrderStatus(order.status)
+        check_transition(current, target)
+        order.status = str(target)
+        order.history.append(
+            models.OrderStatusChange(
+                from_status=str(current),
+                to_status=str(target),
+                reason=reason,
+                at=at or datetime.now(UTC),
+            )
+        )
+
+    def _note(self, order: models.Order, reason: str) -> None:
+        order.history.append(
+            models.OrderStatusChange(
+                from_status=order.status,
+                to_status=order.status,
+                reason=reason,
+                at=datetime.now(UTC),
+            )
+        )
+
+    def _confirm(self, order: models.Order, reason: str) -> None:
+        self._move(order, OrderStatus.CONFIRMED, reason)
+        order.saga_step = str(SagaStep.COMPLETED)
+        self._publish(OrderConfirmed, order)
+
+    def _cancel(self, order: models.Order, reason: str) -> None:
+        self._move(order, OrderStatus.CANCELLED, reason)
+        order.saga_step = str(SagaStep.COMPENSATED)
+        order.cancel_reason = reason
+        self._publish(OrderCancelled, order, reason=reason)
+
+    def _publish(self, event: type[Event], order: models.Order, **extra: Any) -> None:
+        Outbox.add(self.repo.session, event(**summary_of(order), **extra), SLUG)
+
+
+def _may_see(principal: Principal, order: models.Order) -> bool:
+    return principal.has_role(ROLE_ADMIN) or order.customer_id == principal.subject
+
+
+def summary_of(order: models.Order) -> dict[str, Any]:
+    """The *Order summary* fields (contracts/events/README.md) of `order` as it is now."""
+    currency = order.currency
+    return {
+        "order_id": str(order.id),
+        "customer_id": order.customer_id,
+        "customer_email": order.customer_email,
+        "customer_name": order.customer_name,
+        "status": order.status,
+        "currency": currency,
+        "total": Money(order.total, currency),
+        "lines": [
+            SummaryLine(
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=Money(line.unit_price, currency),
+                line_total=Money(line.line_total, currency),
+            )
+            for line in order.lines
+        ],
+        "shipping_address": msgspec.convert(order.shipping_address, Address),
+        "reservation_id": order.reservation_id,
+    }
+
+
+def to_schema(order: models.Order) -> schemas.Order:
+    currency = order.currency
+    return schemas.Order(
+        id=order.id,
+        status=order.status,
+        customer_id=order.customer_id,
+        cart_id=order.cart_id,
+        currency=currency,
+        exchange_rate=order.exchange_rate,
+        lines=[
+            schemas.OrderLine(
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=Money(line.unit_price, currency),
+                line_total=Money(line.line_total, currency),
+            )
+            for line in order.lines
+        ],
+        total=Money(order.total, currency),
+        refunded=Money(order.refunded_total, currency),
+        item_count=sum(line.quantity for line in order.lines),
+        shipping_address=msgspec.convert(order.shipping_address, schemas.ShippingAddress),
+        payment_id=order.payment_id,
+        reservation_id=order.reservation_id,
+        cancel_reason=order.cancel_reason,
+        history=[
+            schemas.StatusChange(
+                from_status=change.from_status,
+                to_status=change.to_status,
+                reason=change.reason,
+                at=change.at,
+            )
+            for change in order.history
+        ],
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        expires_at=order.expires_at,
+        shipped_at=order.shipped_at,
+    )
+
+
+def to_schemas(orders: Sequence[models.Order]) -> list[schemas.Order]:
+    return [to_schema(order) for order in orders]

@@ -1,0 +1,99 @@
+"""What order-service reads of cart-, product- and payment-service over HTTP, and of the events
+inventory and payment send, is exactly what the pacts promise: our real client code runs against
+mock servers started from the pacts, and our real event readers decode the pacts' messages."""
+
+from __future__ import annotations
+
+import pytest
+from pact import Pact
+from shopkit.config import HttpSettings
+from shopkit.errors import InvalidInputError
+from shopkit.messaging import decode_envelope, payload_as
+from shopkit.money import Money
+from upstream_pacts import (
+    CART,
+    CART_ID,
+    CUSTOMER_ID,
+    INVENTORY,
+    PAYMENT,
+    PAYMENT_ID,
+    PRODUCT,
+    QUANTITY,
+    SKU,
+    UNIT_PRICE_USD,
+    UNKNOWN_CART_ID,
+    USD_RATE,
+)
+
+from order_service.domain.orders import Upstreams
+from order_service.domain.orders._upstream import caller_token
+from order_service.domain.orders.services import order_id_for
+from order_service.events.handlers import READERS
+
+pytestmark = pytest.mark.contract
+
+
+def read_as_the_handlers_do(seen: list[str]) -> object:
+    def handle(body: str | bytes | None, _metadata: dict[str, object]) -> None:
+        assert body is not None
+        delivered = decode_envelope(body.encode() if isinstance(body, str) else body)
+        event = payload_as(delivered, READERS[delivered.type])
+        assert delivered.id
+        assert event.order_id  # type: ignore[attr-defined]
+        seen.append(delivered.type)
+
+    return handle
+
+
+def test_inventory_events_carry_what_the_saga_reads(upstream_pacts: dict[str, Pact]) -> None:
+    seen: list[str] = []
+    upstream_pacts[INVENTORY].verify(read_as_the_handlers_do(seen), "Async")
+    assert sorted(seen) == ["inventory.reservation_failed.v1", "inventory.reserved.v1"]
+
+
+def test_payment_events_carry_what_the_saga_reads(upstream_pacts: dict[str, Pact]) -> None:
+    seen: list[str] = []
+    upstream_pacts[PAYMENT].verify(read_as_the_handlers_do(seen), "Async")
+    assert sorted(seen) == ["payment.failed.v1", "payment.refunded.v1", "payment.succeeded.v1"]
+
+
+@pytest.fixture
+async def upstreams(pact_mocks: dict[str, str]) -> object:
+    clients = Upstreams(
+        cart_url=pact_mocks[CART],
+        product_url=pact_mocks[PRODUCT],
+        payment_url=pact_mocks[PAYMENT],
+        settings=HttpSettings(retries=0),
+    )
+    token = caller_token.set("a-customer-token")
+    async with clients.lifespan():
+        yield clients
+    caller_token.reset(token)
+
+
+async def test_checkout_reads_the_customers_cart(upstreams: Upstreams) -> None:
+    cart = await upstreams.get_cart(CART_ID)
+    assert cart.customer_id == CUSTOMER_ID
+    assert [(line.sku, line.quantity) for line in cart.lines] == [(SKU, QUANTITY)]
+
+
+async def test_an_unknown_cart_is_422_on_cart_id(upstreams: Upstreams) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        await upstreams.get_cart(UNKNOWN_CART_ID)
+    assert refused.value.invalid_params is not None
+    assert refused.value.invalid_params[0].name == "cart_id"
+
+
+async def test_checkout_reads_current_prices_and_the_exchange_rate(upstreams: Upstreams) -> None:
+    products = await upstreams.get_products(["SKU-1", "SKU-2"], "USD")
+    assert products[SKU].price == Money(UNIT_PRICE_USD, "USD")
+    assert products[SKU].status == "active"
+    assert await upstreams.get_currency_rate("USD") == USD_RATE
+
+
+async def test_checkout_creates_the_orders_payment(upstreams: Upstreams) -> None:
+    order_id = order_id_for(CUSTOMER_ID, "checkout-0001")
+    payment_id = await upstreams.create_payment(
+        order_id, Money(UNIT_PRICE_USD * QUANTITY, "USD"), "checkout-0001"
+    )
+    assert payment_id == PAYMENT_ID
