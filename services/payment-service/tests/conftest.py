@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import msgspec
 import pytest
@@ -13,7 +14,11 @@ from shopkit.testing import client_for, migrate
 
 from payment_service.__main__ import MIGRATIONS
 from payment_service.app import create_app
-from payment_service.config import Settings, load_settings
+from payment_service.config import Settings, StripeSettings, load_settings
+
+# Plain modules beside this file (pytest puts this folder on the path).
+from stripe_standin import API_KEY, StripeServer  # isort: skip
+from support import WEBHOOK_SECRET, Customer  # isort: skip
 
 pytest_plugins = ["shopkit.testing.plugin"]
 
@@ -29,6 +34,7 @@ def settings(
         database=DatabaseSettings(url=database_url, pool_size=5),
         broker=broker_settings,
         auth=auth_settings,
+        stripe=StripeSettings(),  # the sandbox, whatever the environment says
     )
 
 
@@ -46,3 +52,45 @@ def admin_headers(token_factory: Callable[..., str]) -> dict[str, str]:
 @pytest.fixture
 def customer_headers(token_factory: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_factory(roles=('customer',))}"}
+
+
+@pytest.fixture(scope="session")
+def stripe_server() -> Iterator[StripeServer]:
+    """The local Stripe stand-in (tests/stripe_standin.py) on a free port, for the session."""
+    with StripeServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def stripe_settings(settings: Settings, stripe_server: StripeServer) -> Settings:
+    """This service's settings with Stripe switched on and pointed at the stand-in."""
+    return msgspec.structs.replace(
+        settings,
+        stripe=StripeSettings(
+            api_key=API_KEY,
+            api_base=stripe_server.url,
+            webhook_secret=WEBHOOK_SECRET,
+            max_network_retries=0,
+        ),
+    )
+
+
+@pytest.fixture
+async def stripe_client(stripe_settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with client_for(create_app(stripe_settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def customer(token_factory: Callable[..., str]) -> Customer:
+    """A customer with a fresh id and the headers their requests carry."""
+    subject = f"customer-{uuid.uuid4().hex[:10]}"
+    token = token_factory(roles=("customer",), subject=subject)
+    return Customer(id=subject, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def other_customer(token_factory: Callable[..., str]) -> Customer:
+    subject = f"customer-{uuid.uuid4().hex[:10]}"
+    token = token_factory(roles=("customer",), subject=subject)
+    return Customer(id=subject, headers={"Authorization": f"Bearer {token}"})

@@ -14,7 +14,8 @@ from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 
 from payment_service.config import SLUG, Settings, get_settings
-from payment_service.domain.records import RecordController
+from payment_service.domain.payments import PaymentController
+from payment_service.domain.payments.providers import provider_from_settings
 from payment_service.events.handlers import register_handlers
 
 
@@ -24,20 +25,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
     messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
     register_handlers(messaging.consumer)
     verifier = verifier_from_settings(settings.auth)
+    provider = provider_from_settings(settings.stripe)
 
     @asynccontextmanager
-    async def close_jwks(_app: Any) -> AsyncIterator[None]:
+    async def close_clients(_app: Any) -> AsyncIterator[None]:
         yield
         await verifier.jwks.aclose()
+        await provider.aclose()
 
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[RecordController],
+        route_handlers=[PaymentController],
         database=database,
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, close_jwks],
-        state={"messaging": messaging, "settings": settings},
+        lifespan=[messaging.lifespan, close_clients],
+        state={"messaging": messaging, "settings": settings, "payment_provider": provider},
         telemetry=settings.telemetry,
     )

@@ -26,6 +26,28 @@ DEFAULT_PORT = 3005
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/payment"
 
 
+SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "JPY")
+
+
+class StripeSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`STRIPE_*`: Stripe is used when `STRIPE_API_KEY` is set; otherwise the built-in sandbox.
+
+    `api_base` points the official client elsewhere (a local stand-in in tests); the webhook
+    secret (`whsec_...`) verifies `POST /api/payments/webhooks/stripe`.
+    """
+
+    api_key: str = ""
+    api_base: str = "https://api.stripe.com"
+    webhook_secret: str = ""
+    webhook_tolerance_seconds: int = 300
+    timeout_seconds: float = 10.0
+    max_network_retries: int = 2
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings
     database: DatabaseSettings
@@ -34,6 +56,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis: RedisSettings
     http: HttpSettings
     telemetry: TelemetrySettings
+    stripe: StripeSettings = msgspec.field(default_factory=StripeSettings)
 
 
 def load_settings() -> Settings:
@@ -45,6 +68,7 @@ def load_settings() -> Settings:
         redis=from_env(RedisSettings),
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
+        stripe=from_env(StripeSettings, prefix="STRIPE_"),
     )
 
 

@@ -1,13 +1,5 @@
-"""The events this service consumes. Each handler runs in one transaction with its inbox row,
-so a redelivered event changes nothing; failures are retried with backoff, then dead-lettered.
-
-Register handlers here, e.g.::
-
-    @consumer.handler("product.created.v1", name="create-stock")
-    async def create_stock(envelope: Envelope, session: AsyncSession) -> None:
-        created = payload_as(envelope, ProductCreated)
-        await StockService(session=session).create_for(created)
-"""
+"""The events this service consumes: none. Payments are created over HTTP by order-service
+(forwarding the customer's token) and settled by the provider (webhook or sandbox)."""
 
 from __future__ import annotations
 
@@ -15,5 +7,4 @@ from shopkit.messaging import EventConsumer
 
 
 def register_handlers(consumer: EventConsumer) -> None:
-    """The template's sample service consumes nothing yet."""
     del consumer

@@ -1,0 +1,61 @@
+"""The only code that touches the session for payments."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from payment_service.db.models import Payment, ProviderEventLog, Refund
+
+
+class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
+    model_type = Payment
+
+    async def by_idempotency_key(self, customer_id: str, key: str) -> Payment | None:
+        return await self.get_one_or_none(
+            Payment.customer_id == customer_id, Payment.idempotency_key == key
+        )
+
+    async def lock(self, payment_id: UUID) -> Payment | None:
+        """The payment, row-locked until the transaction ends (settlements queue behind it)."""
+        result = await self.session.scalars(
+            select(Payment).where(Payment.id == payment_id).with_for_update()
+        )
+        return result.one_or_none()
+
+    async def lock_by_reference(self, reference: str) -> Payment | None:
+        result = await self.session.scalars(
+            select(Payment).where(Payment.provider_reference == reference).with_for_update()
+        )
+        return result.one_or_none()
+
+
+class RefundRepository(SQLAlchemyAsyncRepository[Refund]):
+    model_type = Refund
+
+
+class ProviderEventRepository(SQLAlchemyAsyncRepository[ProviderEventLog]):
+    model_type = ProviderEventLog
+
+    async def record_once(self, provider: str, event_id: str, event_type: str) -> UUID | None:
+        """Log the event; None when it was logged before (a duplicate: act on it no more).
+
+        `ON CONFLICT DO NOTHING` makes two deliveries racing each other safe as well: the
+        second waits for the first's transaction and then finds the row.
+        """
+        statement = (
+            insert(ProviderEventLog)
+            .values(provider=provider, event_id=event_id, event_type=event_type, outcome="received")
+            .on_conflict_do_nothing(constraint="uq_provider_event_id")
+            .returning(ProviderEventLog.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def set_outcome(self, log_id: UUID, payment_id: UUID | None, outcome: str) -> None:
+        row = await self.get(log_id)
+        row.payment_id = payment_id
+        row.outcome = outcome
+        await self.session.flush()

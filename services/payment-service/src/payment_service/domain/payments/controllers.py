@@ -1,0 +1,150 @@
+"""HTTP for payments: customers create and confirm their own, admins refund, Stripe calls the
+webhook. Request bodies are never logged (they are payment data)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from shopkit.auth import (
+    ROLE_CUSTOMER,
+    CurrentPrincipal,
+    provide_principal,
+    requires_admin,
+    requires_authenticated,
+    requires_role,
+)
+from shopkit.money import Money
+
+from payment_service.db import models
+from payment_service.domain.payments.deps import provide_payments
+from payment_service.domain.payments.schemas import (
+    Payment,
+    PaymentConfirm,
+    PaymentCreate,
+    Refund,
+    RefundCreate,
+    WebhookReceipt,
+)
+from payment_service.domain.payments.services import IDEMPOTENCY_HEADER, PaymentService
+
+
+def refund_schema(refund: models.Refund) -> Refund:
+    return Refund(
+        id=refund.id,
+        payment_id=refund.payment_id,
+        amount=Money(refund.amount, refund.currency),
+        status=refund.status,
+        provider_reference=refund.provider_reference,
+        created_at=refund.created_at,
+    )
+
+
+async def payment_schema(payments: PaymentService, payment: models.Payment) -> Payment:
+    refunds = await payments.refunds_of(payment)
+    return Payment(
+        id=payment.id,
+        order_id=payment.order_id,
+        customer_id=payment.customer_id,
+        status=payment.status,
+        amount=Money(payment.amount, payment.currency),
+        refunded=Money(payment.refunded_amount, payment.currency),
+        provider=payment.provider,
+        failure_reason=payment.failure_reason,
+        decline_code=payment.decline_code,
+        refunds=[refund_schema(refund) for refund in refunds],
+        created_at=payment.created_at,
+        updated_at=payment.updated_at,
+    )
+
+
+class PaymentController(Controller):
+    path = "/api/payments"
+    tags = ["payments"]
+    dependencies = {
+        "payments": Provide(provide_payments),
+        "principal": Provide(provide_principal),
+    }
+
+    @post(
+        "/",
+        operation_id="createPayment",
+        guards=[requires_role(ROLE_CUSTOMER)],
+    )
+    async def create_payment(
+        self,
+        payments: NamedDependency[PaymentService],
+        principal: CurrentPrincipal,
+        data: JSONBody[PaymentCreate],
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name=IDEMPOTENCY_HEADER,
+                description="Required: the same key with the same body returns the same payment.",
+            ),
+        ] = None,
+    ) -> Response[Payment]:
+        """A payment intent for an order, in the order's currency (201; 200 for a replay)."""
+        payment, created = await payments.create_payment(principal, data, idempotency_key)
+        return Response(
+            await payment_schema(payments, payment), status_code=201 if created else 200
+        )
+
+    @get("/{payment_id:uuid}", operation_id="getPayment", guards=[requires_authenticated])
+    async def get_payment(
+        self,
+        payments: NamedDependency[PaymentService],
+        principal: CurrentPrincipal,
+        payment_id: FromPath[UUID],
+    ) -> Payment:
+        """The caller's own payment (admins: any)."""
+        return await payment_schema(payments, await payments.get_for(principal, payment_id))
+
+    @post(
+        "/{payment_id:uuid}/confirm",
+        operation_id="confirmPayment",
+        guards=[requires_authenticated],
+        status_code=200,
+    )
+    async def confirm_payment(
+        self,
+        payments: NamedDependency[PaymentService],
+        principal: CurrentPrincipal,
+        payment_id: FromPath[UUID],
+        data: JSONBody[PaymentConfirm],
+    ) -> Payment:
+        """Pay with a payment-method token; a settled payment is returned unchanged."""
+        payment = await payments.confirm(principal, payment_id, data.payment_method)
+        return await payment_schema(payments, payment)
+
+    @post("/{payment_id:uuid}/refunds", operation_id="refundPayment", guards=[requires_admin])
+    async def refund_payment(
+        self,
+        payments: NamedDependency[PaymentService],
+        payment_id: FromPath[UUID],
+        data: JSONBody[RefundCreate],
+    ) -> Refund:
+        """Full by default, partial with `amount`; never more than captured minus refunds."""
+        return refund_schema(await payments.refund(payment_id, data))
+
+    @post(
+        "/webhooks/stripe",
+        operation_id="receiveStripeWebhook",
+        security=[{}],
+        exclude_from_auth=True,
+        status_code=200,
+    )
+    async def stripe_webhook(
+        self, payments: NamedDependency[PaymentService], request: Request[Any, Any, Any]
+    ) -> WebhookReceipt:
+        """Stripe's signed events; a bad signature is 400 and changes nothing."""
+        event = payments.provider.parse_webhook(
+            await request.body(), request.headers.get("Stripe-Signature")
+        )
+        if event is None:
+            return WebhookReceipt(received=True, duplicate=False)
+        outcome = await payments.settle(event)
+        return WebhookReceipt(received=True, duplicate=outcome == "duplicate")

@@ -1,0 +1,64 @@
+"""What callers send and get back. Money is integer minor units with its currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from shopkit.money import Money
+
+OrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+PaymentMethodToken = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=255,
+        description="A payment-method token (`pm_...`); never a card number.",
+    ),
+]
+
+
+class PaymentCreate(msgspec.Struct, forbid_unknown_fields=True):
+    order_id: OrderId
+    amount: Money
+
+
+class PaymentConfirm(msgspec.Struct, forbid_unknown_fields=True):
+    payment_method: PaymentMethodToken
+
+
+class RefundCreate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    amount: (
+        Annotated[int, msgspec.Meta(gt=0, description="Minor units; the rest by default.")] | None
+    ) = None
+
+
+class Refund(msgspec.Struct):
+    id: UUID
+    payment_id: UUID
+    amount: Money
+    status: str
+    provider_reference: str | None
+    created_at: datetime
+
+
+class Payment(msgspec.Struct):
+    id: UUID
+    order_id: str
+    customer_id: str
+    status: str
+    amount: Money
+    refunded: Money
+    provider: str
+    failure_reason: str | None
+    decline_code: str | None
+    refunds: list[Refund]
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookReceipt(msgspec.Struct):
+    received: bool
+    duplicate: bool

@@ -1,0 +1,308 @@
+"""Payment rules. Every outcome of a provider goes through `PaymentService.settle(event)`, which
+logs the provider's event id first (a duplicate changes nothing), moves the payment along its
+state machine and stages the matching event in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Final
+from uuid import UUID
+
+import msgspec
+import structlog
+from shopkit.auth import ROLE_ADMIN, Principal
+from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
+from shopkit.messaging import Outbox
+from shopkit.money import Money
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payment_service.config import SLUG, SUPPORTED_CURRENCIES
+from payment_service.db.models import Payment, Refund
+from payment_service.domain.payments import providers
+from payment_service.domain.payments._cards import check_payment_method
+from payment_service.domain.payments._repositories import (
+    PaymentRepository,
+    ProviderEventRepository,
+    RefundRepository,
+)
+from payment_service.domain.payments.providers import PaymentProvider, ProviderEvent
+from payment_service.domain.payments.schemas import PaymentCreate, RefundCreate
+from payment_service.events.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
+
+_logger = structlog.get_logger("payment_service.payments")
+
+REQUIRES_CONFIRMATION: Final = "requires_confirmation"
+REQUIRES_ACTION: Final = "requires_action"
+SUCCEEDED: Final = "succeeded"
+FAILED: Final = "failed"
+REFUNDED: Final = "refunded"
+OPEN: Final = frozenset({REQUIRES_CONFIRMATION, REQUIRES_ACTION})
+"""States a provider outcome may still move; the others are settled."""
+
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+
+
+class PaymentNotFoundError(NotFoundError):
+    code = "payment-not-found"
+
+
+class IdempotencyKeyReusedError(InvalidInputError):
+    code = "idempotency-key-reused"
+
+    def __init__(self) -> None:
+        super().__init__(IDEMPOTENCY_HEADER, "already used with a different request body")
+
+
+class NotRefundableError(ConflictError):
+    code = "payment-not-refundable"
+
+
+class RefundTooLargeError(ConflictError):
+    code = "refund-exceeds-captured"
+
+    def __init__(self, requested: int, refundable: int) -> None:
+        reason = f"at most {refundable} minor units are left to refund, {requested} asked"
+        super().__init__(reason, invalid_params=[InvalidParam(name="amount", reason=reason)])
+
+
+def next_status(current: str, event_type: str) -> str | None:
+    """The state machine: the status an intent event moves a payment to, or None (no change).
+
+    Settled payments stay settled: a late or repeated outcome never flips them.
+    """
+    if current not in OPEN:
+        return None
+    return {
+        providers.SUCCEEDED: SUCCEEDED,
+        providers.FAILED: FAILED,
+        providers.REQUIRES_ACTION: REQUIRES_ACTION if current != REQUIRES_ACTION else None,
+    }.get(event_type)
+
+
+def refund_amount(requested: int | None, captured: int, refunded: int) -> int:
+    """How much to refund: the rest by default; never more than captured minus refunds."""
+    left = captured - refunded
+    amount = left if requested is None else requested
+    if amount <= 0 or amount > left:
+        raise RefundTooLargeError(amount, left)
+    return amount
+
+
+def check_money(amount: Money) -> Money:
+    if amount.currency not in SUPPORTED_CURRENCIES:
+        raise InvalidInputError(
+            "amount.currency", f"must be one of {', '.join(SUPPORTED_CURRENCIES)}"
+        )
+    if amount.amount <= 0:
+        raise InvalidInputError("amount.amount", "must be more than 0 minor units")
+    return amount
+
+
+def fingerprint(data: PaymentCreate) -> str:
+    return hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+
+
+class PaymentService:
+    def __init__(self, session: AsyncSession, provider: PaymentProvider) -> None:
+        self.payments = PaymentRepository(session=session)
+        self.refunds = RefundRepository(session=session)
+        self.events = ProviderEventRepository(session=session)
+        self.provider = provider
+
+    async def create_payment(
+        self, principal: Principal, data: PaymentCreate, idempotency_key: str | None
+    ) -> tuple[Payment, bool]:
+        """The payment for this key: created (True), or the one made earlier with it (False)."""
+        key = (idempotency_key or "").strip()
+        if not key or len(key) > 255:
+            raise InvalidInputError(IDEMPOTENCY_HEADER, "send a unique key (1-255 characters)")
+        check_money(data.amount)
+        print_ = fingerprint(data)
+        existing = await self.payments.by_idempotency_key(principal.subject, key)
+        if existing is not None:
+            if existing.request_fingerprint != print_:
+                raise IdempotencyKeyReusedError
+            return existing, False
+        payment = Payment(
+            order_id=data.order_id,
+            customer_id=principal.subject,
+            amount=data.amount.amount,
+            currency=data.amount.currency,
+            status=REQUIRES_CONFIRMATION,
+            provider=self.provider.name,
+            refunded_amount=0,
+            confirm_attempts=0,
+            idempotency_key=key,
+            request_fingerprint=print_,
+        )
+        payment = await self.payments.add(payment)
+        # Keyed by the caller's key, so a retry after a crash gets the same provider intent.
+        payment.provider_reference = await self.provider.create_intent(
+            amount=payment.amount,
+            currency=payment.currency,
+            payment_id=str(payment.id),
+            order_id=payment.order_id,
+            idempotency_key=f"create:{principal.subject}:{key}",
+        )
+        return await self.payments.update(payment), True
+
+    async def refunds_of(self, payment: Payment) -> list[Refund]:
+        return list(
+            await self.refunds.get_many(
+                payment_id=payment.id, order_by=[(Refund.created_at, False)]
+            )
+        )
+
+    async def get_for(self, principal: Principal, payment_id: UUID) -> Payment:
+        """Someone else's payment is reported missing, never shown (admins see all)."""
+        payment = await self.payments.get_one_or_none(id=payment_id)
+        if payment is None or not _may_see(principal, payment):
+            raise PaymentNotFoundError("No such payment.")
+        return payment
+
+    async def confirm(self, principal: Principal, payment_id: UUID, payment_method: str) -> Payment:
+        check_payment_method(payment_method)
+        payment = await self.payments.lock(payment_id)
+        if payment is None or payment.customer_id != principal.subject:
+            raise PaymentNotFoundError("No such payment.")
+        if payment.status != REQUIRES_CONFIRMATION:
+            return payment  # settled, or waiting for the customer's action: nothing to do
+        assert payment.provider_reference is not None
+        payment.confirm_attempts += 1
+        payment.payment_method = payment_method
+        event = await self.provider.confirm(
+            payment.provider_reference,
+            payment_method,
+            attempt=payment.confirm_attempts,
+            idempotency_key=f"confirm:{payment.id}:{payment.confirm_attempts}",
+        )
+        await self.settle(event)
+        return await self.payments.get(payment.id)
+
+    async def refund(self, payment_id: UUID, data: RefundCreate) -> Refund:
+        payment = await self.payments.lock(payment_id)
+        if payment is None:
+            raise PaymentNotFoundError("No such payment.")
+        if payment.status != SUCCEEDED:
+            raise NotRefundableError(
+                f"Only succeeded payments can be refunded; this one is {payment.status}."
+            )
+        amount = refund_amount(data.amount, payment.amount, payment.refunded_amount)
+        assert payment.provider_reference is not None
+        number = await self.refunds.count(payment_id=payment.id) + 1
+        result = await self.provider.refund(
+            payment.provider_reference, amount, idempotency_key=f"refund:{payment.id}:{number}"
+        )
+        event = ProviderEvent(
+            id=f"{result.reference}:refunded",
+            type=providers.REFUNDED,
+            provider=self.provider.name,
+            reference=payment.provider_reference,
+            amount_refunded=payment.refunded_amount + result.amount,
+            refund_reference=result.reference,
+        )
+        await self.settle(event)
+        refund = await self.refunds.get_one_or_none(provider_reference=result.reference)
+        assert refund is not None
+        return refund
+
+    async def settle(self, event: ProviderEvent) -> str:
+        """Apply one provider event, once. Returns what happened (also kept in the log)."""
+        log_id = await self.events.record_once(event.provider, event.id, event.type)
+        if log_id is None:
+            _logger.info("provider event already handled", event_id=event.id, type=event.type)
+            return "duplicate"
+        payment = await self.payments.lock_by_reference(event.reference)
+        if payment is None:
+            _logger.warning("provider event for an unknown payment", event_id=event.id)
+            await self.events.set_outcome(log_id, None, "unknown-payment")
+            return "unknown-payment"
+        if event.type == providers.REFUNDED:
+            outcome = await self._apply_refund(payment, event)
+        else:
+            outcome = self._apply_intent(payment, event)
+        await self.payments.update(payment)
+        await self.events.set_outcome(log_id, payment.id, outcome)
+        return outcome
+
+    def _apply_intent(self, payment: Payment, event: ProviderEvent) -> str:
+        status = next_status(payment.status, event.type)
+        if status is None:
+            if payment.status == FAILED and event.type == providers.SUCCEEDED:
+                _logger.error(
+                    "a failed payment succeeded at the provider", payment_id=str(payment.id)
+                )
+            return f"unchanged:{payment.status}"
+        payment.status = status
+        session = self.payments.session
+        money = Money(payment.amount, payment.currency)
+        if status == SUCCEEDED:
+            payment.settled_at = datetime.now(UTC)
+            Outbox.add(
+                session,
+                PaymentSucceeded(
+                    payment_id=str(payment.id),
+                    order_id=payment.order_id,
+                    amount=money,
+                    provider=payment.provider,
+                    provider_reference=event.reference,
+                ),
+                SLUG,
+            )
+        elif status == FAILED:
+            payment.settled_at = datetime.now(UTC)
+            payment.failure_reason = event.failure_reason or "The payment failed."
+            payment.decline_code = event.decline_code
+            Outbox.add(
+                session,
+                PaymentFailed(
+                    payment_id=str(payment.id),
+                    order_id=payment.order_id,
+                    amount=money,
+                    reason=payment.failure_reason,
+                    decline_code=payment.decline_code,
+                ),
+                SLUG,
+            )
+        return status
+
+    async def _apply_refund(self, payment: Payment, event: ProviderEvent) -> str:
+        """`charge.refunded` carries the charge's refunded total: what exceeds ours is new
+        (a refund made here, or one made in the provider's dashboard)."""
+        total = min(event.amount_refunded or 0, payment.amount)
+        delta = total - payment.refunded_amount
+        if delta <= 0 or payment.status not in (SUCCEEDED, REFUNDED):
+            return "unchanged"
+        reference = event.refund_reference
+        if reference and await self.refunds.exists(provider_reference=reference):
+            reference = None
+        refund = await self.refunds.add(
+            Refund(
+                payment_id=payment.id,
+                amount=delta,
+                currency=payment.currency,
+                status="succeeded",
+                provider_reference=reference,
+            )
+        )
+        payment.refunded_amount = total
+        if total == payment.amount:
+            payment.status = REFUNDED
+        Outbox.add(
+            self.payments.session,
+            PaymentRefunded(
+                payment_id=str(payment.id),
+                order_id=payment.order_id,
+                refund_id=str(refund.id),
+                amount=Money(delta, payment.currency),
+                refunded_total=Money(total, payment.currency),
+                customer_id=payment.customer_id,
+            ),
+            SLUG,
+        )
+        return "refunded"
+
+
+def _may_see(principal: Principal, payment: Payment) -> bool:
+    return payment.customer_id == principal.subject or principal.has_role(ROLE_ADMIN)

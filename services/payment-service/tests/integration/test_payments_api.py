@@ -1,0 +1,259 @@
+"""Payments through HTTP with the sandbox provider, against the real database and broker: who
+may do what, what is stored, what is published, and that nothing happens twice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from shopkit.messaging import payload_as
+from shopkit.testing import CollectorFactory, EventCollector
+from support import Customer
+
+from payment_service.events.events import PaymentFailed, PaymentRefunded, PaymentSucceeded
+
+pytestmark = pytest.mark.integration
+
+PREFIX = "/api/payments"
+
+
+def body(amount: int = 1999, currency: str = "EUR", order_id: str | None = None) -> dict[str, Any]:
+    return {
+        "order_id": order_id or f"order-{uuid.uuid4().hex[:8]}",
+        "amount": {"amount": amount, "currency": currency},
+    }
+
+
+async def create(
+    client: AsyncTestClient[Litestar], customer: Customer, **kwargs: Any
+) -> dict[str, Any]:
+    headers = {**customer.headers, "Idempotency-Key": uuid.uuid4().hex}
+    response = await client.post(PREFIX, json=body(**kwargs), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def confirm(
+    client: AsyncTestClient[Litestar], customer: Customer, payment_id: str, method: str
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{PREFIX}/{payment_id}/confirm", json={"payment_method": method}, headers=customer.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def next_about(collector: EventCollector, payment_id: str, payload_type: type) -> Any:
+    """The event of `payment_id` (earlier tests' events may still be on their way)."""
+    for _ in range(30):
+        received = await collector.next(timeout=5)
+        payload = payload_as(received.envelope, payload_type)
+        if payload.payment_id == payment_id:
+            assert received.envelope.producer == "payment-service"
+            return payload
+    pytest.fail(f"no {payload_type.__name__} for {payment_id}")
+
+
+async def test_a_customer_creates_a_payment_in_minor_units_and_reads_it(
+    client: AsyncTestClient[Litestar], customer: Customer
+) -> None:
+    payment = await create(client, customer, amount=2500, currency="JPY", order_id="order-jpy-1")
+    assert payment["status"] == "requires_confirmation"
+    assert payment["amount"] == {"amount": 2500, "currency": "JPY"}
+    assert (payment["order_id"], payment["customer_id"]) == ("order-jpy-1", customer.id)
+    assert payment["provider"] == "sandbox"
+
+    fetched = await client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)
+    assert fetched.status_code == 200
+    assert fetched.json()["id"] == payment["id"]
+
+
+async def test_the_same_key_returns_the_same_payment_and_another_body_is_422(
+    client: AsyncTestClient[Litestar], customer: Customer
+) -> None:
+    headers = {**customer.headers, "Idempotency-Key": f"order-{uuid.uuid4()}"}
+    request = body()
+    first = await client.post(PREFIX, json=request, headers=headers)
+    again = await client.post(PREFIX, json=request, headers=headers)
+    other = await client.post(PREFIX, json={**request, "order_id": "other"}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert other.status_code == 422
+    assert other.json()["invalid_params"][0]["name"] == "Idempotency-Key"
+
+
+async def test_a_missing_key_bad_currency_or_amount_is_422_and_nothing_is_written(
+    client: AsyncTestClient[Litestar], customer: Customer
+) -> None:
+    no_key = await client.post(PREFIX, json=body(), headers=customer.headers)
+    assert no_key.status_code == 422
+    assert no_key.json()["invalid_params"][0]["name"] == "Idempotency-Key"
+
+    cases = [
+        (body(currency="CHF"), "amount.currency"),
+        (body(amount=0), "amount.amount"),
+        (body(amount=-5), "amount.amount"),
+        ({**body(), "amount": {"amount": 19.99, "currency": "EUR"}}, "amount.amount"),
+    ]
+    for request, field in cases:
+        key = uuid.uuid4().hex
+        response = await client.post(
+            PREFIX, json=request, headers={**customer.headers, "Idempotency-Key": key}
+        )
+        assert response.status_code == 422, request
+        assert response.json()["invalid_params"][0]["name"] == field
+        # Nothing was stored under the key: a valid body with it now creates a payment.
+        retry = await client.post(
+            PREFIX, json=body(), headers={**customer.headers, "Idempotency-Key": key}
+        )
+        assert retry.status_code == 201
+
+
+async def test_anonymous_is_401_and_someone_elses_payment_is_404(
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    other_customer: Customer,
+    admin_headers: dict[str, str],
+) -> None:
+    payment = await create(client, customer)
+    url = f"{PREFIX}/{payment['id']}"
+    anonymous = await client.post(PREFIX, json=body(), headers={"Idempotency-Key": "k"})
+    assert anonymous.status_code == 401
+    assert (await client.get(url, headers=other_customer.headers)).status_code == 404
+    stolen = await client.post(
+        f"{url}/confirm", json={"payment_method": "pm_card_visa"}, headers=other_customer.headers
+    )
+    assert stolen.status_code == 404
+    assert (await client.get(url, headers=customer.headers)).json()["status"] == (
+        "requires_confirmation"
+    )
+    assert (await client.get(url, headers=admin_headers)).status_code == 200
+
+
+async def test_visa_succeeds_once_and_publishes_payment_succeeded(
+    client: AsyncTestClient[Litestar], customer: Customer, event_collector: CollectorFactory
+) -> None:
+    collector = await event_collector(PaymentSucceeded.event_type)
+    payment = await create(client, customer, amount=1080, currency="USD")
+    paid = await confirm(client, customer, payment["id"], "pm_card_visa")
+    assert paid["status"] == "succeeded"
+
+    event = await next_about(collector, payment["id"], PaymentSucceeded)
+    assert event.order_id == payment["order_id"]
+    assert (event.amount.amount, event.amount.currency) == (1080, "USD")
+    assert event.provider == "sandbox"
+    assert event.provider_reference.startswith("pi_")
+
+    # Confirming again (even with a declining method) changes nothing and publishes nothing.
+    again = await confirm(client, customer, payment["id"], "pm_card_chargeDeclined")
+    assert again["status"] == "succeeded"
+    await collector.assert_nothing(within=0.5)
+
+
+async def test_a_declined_card_fails_with_its_decline_code(
+    client: AsyncTestClient[Litestar], customer: Customer, event_collector: CollectorFactory
+) -> None:
+    collector = await event_collector(PaymentFailed.event_type)
+    payment = await create(client, customer)
+    failed = await confirm(client, customer, payment["id"], "pm_card_chargeDeclined")
+    assert failed["status"] == "failed"
+    assert failed["decline_code"] == "generic_decline"
+    assert failed["failure_reason"] == "Your card was declined."
+
+    event = await next_about(collector, payment["id"], PaymentFailed)
+    assert (event.decline_code, event.reason) == ("generic_decline", "Your card was declined.")
+
+
+async def test_authentication_required_waits_for_an_action(
+    client: AsyncTestClient[Litestar], customer: Customer
+) -> None:
+    payment = await create(client, customer)
+    pending = await confirm(client, customer, payment["id"], "pm_card_authenticationRequired")
+    assert pending["status"] == "requires_action"
+
+
+async def test_card_data_and_unknown_methods_are_refused_and_never_echoed(
+    client: AsyncTestClient[Litestar], customer: Customer
+) -> None:
+    payment = await create(client, customer)
+    url = f"{PREFIX}/{payment['id']}/confirm"
+    for method in ("4242424242424242", "4242 4242 4242 4242", "pm_4000-0000-0000-0002", "tok_x"):
+        response = await client.post(url, json={"payment_method": method}, headers=customer.headers)
+        assert response.status_code == 422, method
+        assert response.json()["invalid_params"][0]["name"] == "payment_method"
+        assert "4242" not in response.text
+        assert "0002" not in response.text
+    card = await client.post(
+        url,
+        json={"payment_method": {"number": "4242424242424242", "cvc": "123"}},
+        headers=customer.headers,
+    )
+    assert card.status_code == 422
+    assert "4242" not in card.text
+    unknown = await client.post(
+        url, json={"payment_method": "pm_card_nonsense"}, headers=customer.headers
+    )
+    assert unknown.status_code == 422
+    status = (await client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()
+    assert status["status"] == "requires_confirmation"
+
+
+async def test_refunds_partial_then_the_rest_never_more_than_captured(
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    admin_headers: dict[str, str],
+    event_collector: CollectorFactory,
+) -> None:
+    collector = await event_collector(PaymentRefunded.event_type)
+    payment = await create(client, customer, amount=5000, currency="GBP")
+    url = f"{PREFIX}/{payment['id']}/refunds"
+
+    not_yet = await client.post(url, json={}, headers=admin_headers)
+    assert not_yet.status_code == 409  # only succeeded payments are refunded
+    await confirm(client, customer, payment["id"], "pm_card_visa")
+
+    by_customer = await client.post(url, json={}, headers=customer.headers)
+    assert by_customer.status_code == 403
+    partial = await client.post(url, json={"amount": 1500}, headers=admin_headers)
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["amount"] == {"amount": 1500, "currency": "GBP"}
+
+    too_much = await client.post(url, json={"amount": 3501}, headers=admin_headers)
+    assert too_much.status_code == 409
+    assert too_much.json()["invalid_params"][0]["name"] == "amount"
+    zero = await client.post(url, json={"amount": 0}, headers=admin_headers)
+    assert zero.status_code == 422
+    assert zero.json()["invalid_params"][0]["name"] == "amount"
+
+    rest = await client.post(url, json={}, headers=admin_headers)
+    assert rest.status_code == 201
+    assert rest.json()["amount"]["amount"] == 3500
+    after = (await client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()
+    assert after["status"] == "refunded"
+    assert after["refunded"] == {"amount": 5000, "currency": "GBP"}
+    assert [r["amount"]["amount"] for r in after["refunds"]] == [1500, 3500]
+    assert (await client.post(url, json={}, headers=admin_headers)).status_code == 409
+
+    first = await next_about(collector, payment["id"], PaymentRefunded)
+    second = await next_about(collector, payment["id"], PaymentRefunded)
+    assert (first.amount.amount, first.refunded_total.amount) == (1500, 1500)
+    assert (second.amount.amount, second.refunded_total.amount) == (3500, 5000)
+    assert second.customer_id == customer.id
+    assert second.refund_id == rest.json()["id"]
+
+
+async def test_stripe_webhooks_are_not_accepted_without_stripe(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.post(f"{PREFIX}/webhooks/stripe", content=b"{}")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_ready_checks_database_and_broker(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200, response.text
+    assert set(response.json()["checks"]) >= {"database", "broker"}

@@ -1,0 +1,228 @@
+"""The Stripe provider: the real `stripe` client against the local Stripe stand-in
+(tests/stripe_standin.py), and Stripe's signed webhooks through the real app."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+import stripe
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from shopkit.messaging import payload_as
+from shopkit.testing import CollectorFactory
+from stripe_standin import StripeServer
+from support import WEBHOOK_SECRET, Customer
+
+from payment_service.events.events import PaymentRefunded, PaymentSucceeded
+
+pytestmark = pytest.mark.integration
+
+PREFIX = "/api/payments"
+WEBHOOK = f"{PREFIX}/webhooks/stripe"
+
+
+async def create(
+    client: AsyncTestClient[Litestar], customer: Customer, amount: int = 1999, currency: str = "EUR"
+) -> dict[str, Any]:
+    response = await client.post(
+        PREFIX,
+        json={
+            "order_id": f"order-{uuid.uuid4().hex[:8]}",
+            "amount": {"amount": amount, "currency": currency},
+        },
+        headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def intent_of(server: StripeServer, payment_id: str) -> dict[str, Any]:
+    (intent,) = [
+        i for i in server.state.intents.values() if i["metadata"].get("payment_id") == payment_id
+    ]
+    return intent
+
+
+def signed(event: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict[str, str]]:
+    payload = json.dumps(event)
+    header = stripe.WebhookSignature.generate_signature_header(payload, secret)
+    return payload.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"}
+
+
+def stripe_event(event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "api_version": "2025-01-27.acacia",
+        "data": {"object": obj},
+    }
+
+
+async def test_an_intent_is_created_in_minor_units_with_an_idempotency_key(
+    stripe_client: AsyncTestClient[Litestar], customer: Customer, stripe_server: StripeServer
+) -> None:
+    payment = await create(stripe_client, customer, amount=2500, currency="JPY")
+    assert payment["provider"] == "stripe"
+    intent = intent_of(stripe_server, payment["id"])
+    assert (intent["amount"], intent["currency"]) == (2500, "jpy")
+    (request,) = [
+        r
+        for r in stripe_server.state.requests
+        if r.params.get("metadata[payment_id]") == payment["id"]
+    ]
+    assert request.idempotency_key
+    assert request.idempotency_key.startswith("shopkit-")
+
+
+async def test_visa_succeeds_and_declined_fails_with_the_decline_code(
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    stripe_server: StripeServer,
+    event_collector: CollectorFactory,
+) -> None:
+    collector = await event_collector(PaymentSucceeded.event_type)
+    paid = await create(stripe_client, customer)
+    declined = await create(stripe_client, customer)
+
+    ok = await stripe_client.post(
+        f"{PREFIX}/{paid['id']}/confirm",
+        json={"payment_method": "pm_card_visa"},
+        headers=customer.headers,
+    )
+    no = await stripe_client.post(
+        f"{PREFIX}/{declined['id']}/confirm",
+        json={"payment_method": "pm_card_chargeDeclined"},
+        headers=customer.headers,
+    )
+    assert ok.json()["status"] == "succeeded"
+    assert (no.json()["status"], no.json()["decline_code"]) == ("failed", "generic_decline")
+    assert intent_of(stripe_server, paid["id"])["status"] == "succeeded"
+    confirms = [r for r in stripe_server.state.requests if r.path.endswith("/confirm")]
+    assert all(r.idempotency_key for r in confirms)
+
+    for _ in range(30):
+        event = payload_as((await collector.next(timeout=5)).envelope, PaymentSucceeded)
+        if event.payment_id == paid["id"]:
+            break
+    assert event.provider == "stripe"
+    assert event.provider_reference == intent_of(stripe_server, paid["id"])["id"]
+
+
+async def test_a_refund_goes_to_stripe_and_never_exceeds_the_charge(
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    admin_headers: dict[str, str],
+    stripe_server: StripeServer,
+) -> None:
+    payment = await create(stripe_client, customer, amount=3000, currency="USD")
+    await stripe_client.post(
+        f"{PREFIX}/{payment['id']}/confirm",
+        json={"payment_method": "pm_card_visa"},
+        headers=customer.headers,
+    )
+    url = f"{PREFIX}/{payment['id']}/refunds"
+    refund = await stripe_client.post(url, json={"amount": 1000}, headers=admin_headers)
+    assert refund.status_code == 201, refund.text
+    reference = refund.json()["provider_reference"]
+    assert stripe_server.state.refunds[reference]["amount"] == 1000
+    assert [r for r in stripe_server.state.requests if r.path == "/v1/refunds"][-1].idempotency_key
+
+    too_much = await stripe_client.post(url, json={"amount": 2001}, headers=admin_headers)
+    assert too_much.status_code == 409
+    assert (
+        len(
+            [
+                r
+                for r in stripe_server.state.refunds.values()
+                if r["payment_intent"] == intent_of(stripe_server, payment["id"])["id"]
+            ]
+        )
+        == 1
+    )
+
+
+async def test_a_signed_webhook_settles_once_and_a_duplicate_changes_nothing(
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    stripe_server: StripeServer,
+    event_collector: CollectorFactory,
+) -> None:
+    collector = await event_collector(PaymentSucceeded.event_type)
+    payment = await create(stripe_client, customer)
+    intent = {**intent_of(stripe_server, payment["id"]), "status": "succeeded"}
+    payload, headers = signed(stripe_event("payment_intent.succeeded", intent))
+
+    first = await stripe_client.post(WEBHOOK, content=payload, headers=headers)
+    second = await stripe_client.post(WEBHOOK, content=payload, headers=headers)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+    status = await stripe_client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)
+    assert status.json()["status"] == "succeeded"
+
+    ours = []
+    for _ in range(30):
+        event = payload_as((await collector.next(timeout=5)).envelope, PaymentSucceeded)
+        if event.payment_id == payment["id"]:
+            ours.append(event)
+            break
+    await collector.assert_nothing(within=0.7)  # the duplicate published nothing
+    assert len(ours) == 1
+
+
+async def test_a_dashboard_refund_arrives_as_charge_refunded(
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    stripe_server: StripeServer,
+    event_collector: CollectorFactory,
+) -> None:
+    collector = await event_collector(PaymentRefunded.event_type)
+    payment = await create(stripe_client, customer, amount=4000)
+    await stripe_client.post(
+        f"{PREFIX}/{payment['id']}/confirm",
+        json={"payment_method": "pm_card_visa"},
+        headers=customer.headers,
+    )
+    intent = intent_of(stripe_server, payment["id"])
+    charge = {
+        "id": intent["latest_charge"],
+        "object": "charge",
+        "amount": 4000,
+        "amount_refunded": 4000,
+        "payment_intent": intent["id"],
+        "refunded": True,
+        "refunds": {"object": "list", "data": [{"id": "re_dashboard_1", "amount": 4000}]},
+    }
+    payload, headers = signed(stripe_event("charge.refunded", charge))
+    assert (await stripe_client.post(WEBHOOK, content=payload, headers=headers)).status_code == 200
+    after = (await stripe_client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()
+    assert after["status"] == "refunded"
+    assert after["refunds"][0]["provider_reference"] == "re_dashboard_1"
+    for _ in range(30):
+        event = payload_as((await collector.next(timeout=5)).envelope, PaymentRefunded)
+        if event.payment_id == payment["id"]:
+            break
+    assert (event.amount.amount, event.refunded_total.amount) == (4000, 4000)
+
+
+async def test_a_tampered_or_unsigned_webhook_is_400_and_changes_nothing(
+    stripe_client: AsyncTestClient[Litestar], customer: Customer, stripe_server: StripeServer
+) -> None:
+    payment = await create(stripe_client, customer)
+    intent = {**intent_of(stripe_server, payment["id"]), "status": "succeeded"}
+    payload, headers = signed(stripe_event("payment_intent.succeeded", intent))
+
+    tampered = payload.replace(b'"livemode": false', b'"livemode": true')
+    wrong_secret = signed(stripe_event("payment_intent.succeeded", intent), "whsec_other")
+    for body, sent_headers in ((tampered, headers), wrong_secret, (payload, {})):
+        response = await stripe_client.post(WEBHOOK, content=body, headers=sent_headers)
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid-webhook-signature"
+    status = await stripe_client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)
+    assert status.json()["status"] == "requires_confirmation"
