@@ -1,3 +1,3 @@
 """notification-service (what it does: README.md and the pyproject description)."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -1,21 +1,9 @@
-"""The events this service publishes (owned here; consumers keep their own tolerant copies)."""
+"""The events this service publishes (owned here; consumers keep their own tolerant copies).
+
+notification-service is a pure consumer: it announces nothing (yet)."""
 
 from __future__ import annotations
 
 from shopkit.messaging import Event
 
-
-class RecordCreated(Event, frozen=True):
-    event_type = "notification.record.created.v1"
-
-    id: str
-    name: str
-
-
-class RecordDeleted(Event, frozen=True):
-    event_type = "notification.record.deleted.v1"
-
-    id: str
-
-
-PUBLISHED: tuple[type[Event], ...] = (RecordCreated, RecordDeleted)
+PUBLISHED: tuple[type[Event], ...] = ()

@@ -18,3 +18,9 @@ MessageBuilder = Callable[[Settings], Callable[..., Any]]
 
 STATES: dict[str, StateSetup] = {}
 MESSAGES: dict[str, MessageBuilder] = {}
+
+
+def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+    """No HTTP interaction of this service needs a caller's token yet."""
+    del token_factory
+    return {}

@@ -1,6 +1,0 @@
-"""The sample area the template generates: records that admins write and anyone reads."""
-
-from notification_service.domain.records.controllers import RecordController
-from notification_service.domain.records.services import RecordService
-
-__all__ = ["RecordController", "RecordService"]
