@@ -38,8 +38,15 @@ class Gateway:
     def __init__(self, base: str = GATEWAY) -> None:
         self.base = base
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Reply:
-        headers = {"Accept": "application/json"}
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        headers = {"Accept": "application/json", **(headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body).encode()

@@ -1,0 +1,224 @@
+"""Issue 4's proof, through the gateway on the real shop: a shopper buys with a test card, a
+declined card cancels cleanly, a retried order is one order, the last units are never
+oversold, and a refund puts money and stock back once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import ROOT, Gateway, eventually
+
+pytestmark = pytest.mark.e2e
+
+ADDRESS = {
+    "name": "Ada Lovelace", "line1": "12 Analytical Row", "city": "London",
+    "postal_code": "N1 9GU", "country": "GB",
+}  # fmt: skip
+
+
+def _shopper(shop: Gateway) -> str:
+    email = f"shopper-{uuid.uuid4().hex[:10]}@example.com"
+    password = "correct-horse-battery-42"
+    registered = shop.call(
+        "POST", "/api/auth/register", {"email": email, "password": password, "name": "Ada"}
+    )
+    assert registered.status == 201, registered.body
+    return shop.login(email, password)
+
+
+@pytest.fixture
+def sku(shop: Gateway, admin_token: str) -> Iterator[str]:
+    """A single-variant product's SKU with exactly 5 units free; its stock restored after."""
+    items = shop.call("GET", "/api/products?limit=100&offset=20").json()["items"]
+    product = next(item for item in items if len(item["variants"]) == 1)
+    code = product["variants"][0]["sku"]
+    before = shop.call("GET", f"/api/inventory/{code}").json()
+    _set_available(shop, admin_token, code, 5)
+    yield code
+    shop.call("PUT", f"/api/inventory/{code}", {"on_hand": before["on_hand"]}, token=admin_token)
+
+
+def _set_available(shop: Gateway, admin_token: str, code: str, available: int) -> None:
+    reserved = shop.call("GET", f"/api/inventory/{code}").json()["reserved"]
+    answer = shop.call(
+        "PUT", f"/api/inventory/{code}", {"on_hand": reserved + available}, token=admin_token
+    )
+    assert answer.status == 200, answer.body
+
+
+def _available(shop: Gateway, code: str) -> int:
+    return int(shop.call("GET", f"/api/inventory/{code}").json()["available"])
+
+
+def _order(
+    shop: Gateway, token: str, code: str, quantity: int = 1, key: str | None = None
+) -> dict[str, Any]:
+    """A guest cart filled, claimed after login, and ordered in USD."""
+    cart = shop.call("POST", "/api/carts", {"currency": "USD"}).json()
+    added = shop.call("POST", f"/api/carts/{cart['id']}/items", {"sku": code, "quantity": quantity})
+    assert added.status in (200, 201), added.body
+    claimed = shop.call("POST", f"/api/carts/{cart['id']}/claim", token=token)
+    assert claimed.status == 200, claimed.body
+    order = shop.call(
+        "POST", "/api/orders",
+        {"cart_id": claimed.json()["id"], "shipping_address": ADDRESS, "currency": "USD"},
+        token=token, headers={"Idempotency-Key": key or uuid.uuid4().hex},
+    )  # fmt: skip
+    assert order.status == 201, order.body
+    return {**order.json(), "_cart_id": claimed.json()["id"]}
+
+
+def _pay(shop: Gateway, token: str, order: dict[str, Any], method: str) -> dict[str, Any]:
+    paid = shop.call(
+        "POST", f"/api/payments/{order['payment_id']}/confirm",
+        {"payment_method": method}, token=token,
+    )  # fmt: skip
+    assert paid.status == 200, paid.body
+    return dict(paid.json())
+
+
+def _status(shop: Gateway, token: str, order_id: str) -> str:
+    return str(shop.call("GET", f"/api/orders/{order_id}", token=token).json()["status"])
+
+
+def test_a_shopper_buys_with_the_visa_test_card(shop: Gateway, sku: str) -> None:
+    token = _shopper(shop)
+    order = _order(shop, token, sku, quantity=2)
+    assert order["status"] == "pending"
+    assert order["currency"] == "USD"
+    eventually(lambda: _status(shop, token, order["id"]) == "awaiting_payment", seconds=10)
+
+    assert _pay(shop, token, order, "pm_card_visa")["status"] == "succeeded"
+    _, took = eventually(lambda: _status(shop, token, order["id"]) == "confirmed", seconds=3)
+    print(f"order confirmed {took * 1000:.0f} ms after payment")
+    assert _available(shop, sku) == 3
+
+    def confirmation_logged() -> bool:
+        sent = shop.call("GET", "/api/notifications", token=token).json()["items"]
+        return any("confirm" in (item.get("template") or item.get("subject", "")).lower()
+                   for item in sent)  # fmt: skip
+
+    eventually(confirmation_logged, seconds=10)
+
+
+def test_a_declined_card_cancels_the_order_and_gives_the_stock_back(
+    shop: Gateway, sku: str
+) -> None:
+    token = _shopper(shop)
+    order = _order(shop, token, sku, quantity=2)
+    eventually(lambda: _status(shop, token, order["id"]) == "awaiting_payment", seconds=10)
+    assert _available(shop, sku) == 3  # held for this order
+
+    payment = _pay(shop, token, order, "pm_card_chargeDeclined")
+    assert payment["status"] == "failed"
+    eventually(lambda: _status(shop, token, order["id"]) == "cancelled", seconds=5)
+    eventually(lambda: _available(shop, sku) == 5, seconds=5)
+
+
+def test_the_same_idempotency_key_twice_is_one_order_and_one_charge(
+    shop: Gateway, sku: str
+) -> None:
+    token = _shopper(shop)
+    key = uuid.uuid4().hex
+    first = _order(shop, token, sku, key=key)
+    again = shop.call(
+        "POST", "/api/orders",
+        {"cart_id": first["_cart_id"], "shipping_address": ADDRESS, "currency": "USD"},
+        token=token, headers={"Idempotency-Key": key},
+    )  # fmt: skip
+    assert again.status in (200, 201), again.body
+    assert again.json()["id"] == first["id"]
+    assert again.json()["payment_id"] == first["payment_id"]
+    orders = shop.call("GET", "/api/orders", token=token).json()
+    assert orders["total"] == 1
+
+
+def test_customers_racing_for_the_last_units_never_oversell(
+    shop: Gateway, admin_token: str, sku: str
+) -> None:
+    _set_available(shop, admin_token, sku, 3)
+    on_hand_before = shop.call("GET", f"/api/inventory/{sku}").json()["on_hand"]
+    shoppers = [_shopper(shop) for _ in range(6)]
+    orders: list[tuple[str, dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def buy(token: str) -> None:
+        order = _order(shop, token, sku)
+        with lock:
+            orders.append((token, order))
+
+    threads = [threading.Thread(target=buy, args=(token,)) for token in shoppers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    def settled() -> list[str] | None:
+        states = [_status(shop, token, order["id"]) for token, order in orders]
+        return states if all(s in ("awaiting_payment", "cancelled") for s in states) else None
+
+    states, _ = eventually(settled, seconds=15)
+    assert states.count("awaiting_payment") == 3
+    for token, order in orders:
+        if _status(shop, token, order["id"]) == "awaiting_payment":
+            _pay(shop, token, order, "pm_card_visa")
+    eventually(
+        lambda: sum(_status(shop, t, o["id"]) == "confirmed" for t, o in orders) == 3, seconds=10
+    )
+    stock = shop.call("GET", f"/api/inventory/{sku}").json()
+    assert stock["available"] == 0
+    assert stock["on_hand"] == on_hand_before - 3  # exactly the three units sold
+
+
+def test_a_refund_puts_the_order_in_refunded_and_the_stock_back_once(
+    shop: Gateway, admin_token: str, sku: str
+) -> None:
+    token = _shopper(shop)
+    order = _order(shop, token, sku, quantity=1)
+    eventually(lambda: _status(shop, token, order["id"]) == "awaiting_payment", seconds=10)
+    _pay(shop, token, order, "pm_card_visa")
+    eventually(lambda: _status(shop, token, order["id"]) == "confirmed", seconds=5)
+    assert _available(shop, sku) == 4
+
+    refunds = f"/api/payments/{order['payment_id']}/refunds"
+    refund = shop.call("POST", refunds, {}, token=admin_token)
+    assert refund.status == 201, refund.body
+    assert refund.json()["amount"] == order["total"]
+    eventually(lambda: _status(shop, token, order["id"]) == "refunded", seconds=5)
+    eventually(lambda: _available(shop, sku) == 5, seconds=5)
+
+    twice = shop.call("POST", refunds, {}, token=admin_token)
+    assert twice.status in (409, 422)
+    assert _available(shop, sku) == 5
+
+
+def test_an_order_survives_order_service_crashing_mid_checkout(shop: Gateway, sku: str) -> None:
+    token = _shopper(shop)
+    order = _order(shop, token, sku)
+    eventually(lambda: _status(shop, token, order["id"]) == "awaiting_payment", seconds=10)
+
+    state = json.loads((ROOT / ".run" / "up.json").read_text())
+    order_service = next(p for p in state["processes"] if p["name"] == "order-service")
+    os.kill(order_service["pid"], signal.SIGKILL)  # `make up` starts it again
+    assert _pay(shop, token, order, "pm_card_visa")["status"] == "succeeded"
+
+    final, took = eventually(
+        lambda: (
+            (s := _status_or_none(shop, token, order["id"])) in ("confirmed", "cancelled") and s
+        ),
+        seconds=60,
+    )
+    print(f"order {final} {took:.1f} s after order-service was killed")
+    assert final == "confirmed"
+
+
+def _status_or_none(shop: Gateway, token: str, order_id: str) -> str | None:
+    reply = shop.call("GET", f"/api/orders/{order_id}", token=token)
+    return str(reply.json()["status"]) if reply.status == 200 else None
