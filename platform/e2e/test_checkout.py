@@ -84,6 +84,14 @@ def _pay(shop: Gateway, token: str, order: dict[str, Any], method: str) -> dict[
     return dict(paid.json())
 
 
+def _told(shop: Gateway, token: str, about: str) -> bool:
+    """The customer's own delivery log has a message about `about` (template or subject)."""
+    sent = shop.call("GET", "/api/notifications", token=token).json()["items"]
+    return any(
+        about in f"{item.get('template', '')} {item.get('subject', '')}".lower() for item in sent
+    )
+
+
 def _status(shop: Gateway, token: str, order_id: str) -> str:
     return str(shop.call("GET", f"/api/orders/{order_id}", token=token).json()["status"])
 
@@ -100,12 +108,7 @@ def test_a_shopper_buys_with_the_visa_test_card(shop: Gateway, sku: str) -> None
     print(f"order confirmed {took * 1000:.0f} ms after payment")
     assert _available(shop, sku) == 3
 
-    def confirmation_logged() -> bool:
-        sent = shop.call("GET", "/api/notifications", token=token).json()["items"]
-        return any("confirm" in (item.get("template") or item.get("subject", "")).lower()
-                   for item in sent)  # fmt: skip
-
-    eventually(confirmation_logged, seconds=10)
+    eventually(lambda: _told(shop, token, "confirm"), seconds=10)  # in the delivery log
 
 
 def test_a_declined_card_cancels_the_order_and_gives_the_stock_back(
@@ -120,6 +123,7 @@ def test_a_declined_card_cancels_the_order_and_gives_the_stock_back(
     assert payment["status"] == "failed"
     eventually(lambda: _status(shop, token, order["id"]) == "cancelled", seconds=5)
     eventually(lambda: _available(shop, sku) == 5, seconds=5)
+    eventually(lambda: _told(shop, token, "cancel"), seconds=10)  # the customer is told
 
 
 def test_the_same_idempotency_key_twice_is_one_order_and_one_charge(
