@@ -91,7 +91,6 @@ class CategoryController(Controller):
     @post("/", operation_id="createCategory", guards=[requires_admin])
     async def create_category(
         self,
-        request: Request[Any, Any, Any],
         categories: NamedDependency[CategoryService],
         cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.CategoryCreate],
@@ -104,7 +103,6 @@ class CategoryController(Controller):
     @patch("/{category_id:uuid}", operation_id="updateCategory", guards=[requires_admin])
     async def update_category(
         self,
-        request: Request[Any, Any, Any],
         categories: NamedDependency[CategoryService],
         cache: NamedDependency[CatalogCache],
         category_id: FromPath[UUID],
@@ -225,7 +223,6 @@ class ProductController(Controller):
     @post("/", operation_id="createProduct", guards=[requires_admin])
     async def create_product(
         self,
-        request: Request[Any, Any, Any],
         products: NamedDependency[ProductService],
         cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.ProductCreate],
@@ -239,7 +236,6 @@ class ProductController(Controller):
     @patch("/{product_ref:str}", operation_id="updateProduct", guards=[requires_admin])
     async def update_product(
         self,
-        request: Request[Any, Any, Any],
         products: NamedDependency[ProductService],
         cache: NamedDependency[CatalogCache],
         product_ref: FromPath[str],
@@ -287,7 +283,6 @@ class CurrencyController(Controller):
     @put("/rates", operation_id="updateRates", guards=[requires_admin])
     async def update_rates(
         self,
-        request: Request[Any, Any, Any],
         currencies: NamedDependency[CurrencyService],
         cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.RatesUpdate],
