@@ -9,6 +9,7 @@ ROOT = Path(os.environ.get("SHOPKIT_ROOT", Path(__file__).resolve().parents[2]))
 PLATFORM = ROOT / "platform"
 REGISTRY = PLATFORM / "services.toml"
 SERVICES_DIR = ROOT / "services"
+CLIENTS_DIR = ROOT / "clients"
 SDK_DIR = ROOT / "sdk"
 SDK_DIST = SDK_DIR / "dist"
 TEMPLATES_DIR = ROOT / "templates"

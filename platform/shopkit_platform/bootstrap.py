@@ -9,9 +9,20 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from . import infra
+from . import gateway, infra
 from ._console import StepFailed, say, step, warn
-from ._paths import LOGS, PLATFORM, PYTHON, ROOT, RUN, SDK_DIR, SDK_DIST, SERVICES_DIR, VENV
+from ._paths import (
+    CLIENTS_DIR,
+    LOGS,
+    PLATFORM,
+    PYTHON,
+    ROOT,
+    RUN,
+    SDK_DIR,
+    SDK_DIST,
+    SERVICES_DIR,
+    VENV,
+)
 from .registry import Service, load
 
 DEV_REQUIREMENTS = PLATFORM / "requirements-dev.txt"
@@ -44,10 +55,15 @@ def run(cmd: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None) 
 
 
 def service_dirs() -> list[Path]:
-    """Every service folder with a pyproject, registered or not."""
-    if not SERVICES_DIR.is_dir():
-        return []
-    return sorted(p for p in SERVICES_DIR.iterdir() if (p / "pyproject.toml").is_file())
+    """Every service folder (services/*) and web app folder (clients/*) with a pyproject,
+    registered or not: each is installed, tested and deployed the same way."""
+    return [
+        p
+        for parent in (SERVICES_DIR, CLIENTS_DIR)
+        if parent.is_dir()
+        for p in sorted(parent.iterdir())
+        if (p / "pyproject.toml").is_file()
+    ]
 
 
 def test_extra(service_dir: Path) -> str | None:
@@ -116,7 +132,7 @@ def install_python_packages(notes: list[str]) -> None:
         cmd += ["-e", f"{d}[{extra}]" if extra else str(d)]
     run(cmd)
     STAMP.write_text(stamp)
-    notes.append(f"installed sdk + {len(service_dirs())} service(s) + dev tools")
+    notes.append(f"installed sdk + {len(service_dirs())} service(s) and app(s) + dev tools")
 
 
 def install_node_packages(notes: list[str]) -> None:
@@ -170,6 +186,10 @@ def service_env(service: Service) -> dict[str, str]:
     }
     if service.database_url:
         env["DATABASE_URL"] = service.database_url
+    if service.is_app:
+        # The web apps talk to the services only through the gateway's public API.
+        host, _, port = gateway.DEFAULT_LISTEN.rpartition(":")
+        env["GATEWAY_URL"] = f"http://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}"  # noqa: S104
     return env
 
 
@@ -229,9 +249,11 @@ def bootstrap(*, python_only: bool = False) -> None:
         notes.append(infra.ensure_redis())
     with step("RabbitMQ on 127.0.0.1:5672") as notes:
         notes.append(infra.ensure_rabbitmq())
-    with step("nginx and kubectl") as notes:
+    with step("nginx, kubectl and Chromium") as notes:
         notes.append(infra.ensure_tool("nginx", "nginx-light"))
         notes.append(infra.ensure_tool("kubectl", "kubectl"))
+        # The browser tests drive Debian's Chromium: Playwright's own download is not reachable.
+        notes.append(infra.ensure_tool("chromium", "chromium"))
     services = load()
     ready, missing = runnable(services)
     for line in missing:

@@ -1,4 +1,8 @@
-"""The service registry, `platform/services.toml`: ports, databases and gateway routes."""
+"""The service registry, `platform/services.toml`: ports, databases and gateway routes.
+
+`[services.<slug>]` tables are the back-end services (`services/<slug>/`); `[apps.<slug>]`
+tables are the web apps (`clients/<slug>/`), which have no database and no seed.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._paths import REGISTRY, SERVICES_DIR
+from ._paths import CLIENTS_DIR, REGISTRY, SERVICES_DIR
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-KNOWN_KEYS = {"port", "database", "routes", "streams", "team", "worker"}
+KNOWN_KEYS = {"port", "database", "routes", "streams", "cached", "strict_limit", "team", "worker"}
+APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team"}
+KINDS = {"services": "service", "apps": "app"}
 
 
 class RegistryError(ValueError):
@@ -28,6 +34,13 @@ class Service:
     team: str | None = None
     worker: bool = False
     streams: tuple[str, ...] = ()
+    cached: tuple[str, ...] = ()
+    strict_limit: tuple[str, ...] = ()
+    kind: str = "service"
+
+    @property
+    def is_app(self) -> bool:
+        return self.kind == "app"
 
     @property
     def module(self) -> str:
@@ -35,7 +48,7 @@ class Service:
 
     @property
     def path(self) -> Path:
-        return SERVICES_DIR / self.slug
+        return (CLIENTS_DIR if self.is_app else SERVICES_DIR) / self.slug
 
     @property
     def upstream(self) -> str:
@@ -49,31 +62,32 @@ class Service:
 
 
 def load(path: Path = REGISTRY) -> list[Service]:
-    """Every registered service, ordered by port; raises RegistryError on a bad table."""
+    """Every registered service and app, ordered by port; raises RegistryError on a bad table."""
     with path.open("rb") as fh:
         data = tomllib.load(fh)
-    unknown_top = set(data) - {"services"}
+    unknown_top = set(data) - set(KINDS)
     if unknown_top:
         raise RegistryError(f"{path}: unknown top-level keys {sorted(unknown_top)}")
-    tables = data.get("services", {})
-    if not isinstance(tables, dict):
-        raise RegistryError(f"{path}: [services] must be a table")
-    services = [_parse(slug, table, path) for slug, table in tables.items()]
+    services: list[Service] = []
+    for group, kind in KINDS.items():
+        tables = data.get(group, {})
+        if not isinstance(tables, dict):
+            raise RegistryError(f"{path}: [{group}] must be a table")
+        services += [_parse(slug, table, path, kind) for slug, table in tables.items()]
     _check_unique(services, path)
     return sorted(services, key=lambda s: s.port)
 
 
-def _parse(slug: str, table: object, path: Path) -> Service:
-    where = f"{path.name} [services.{slug}]"
+def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Service:
+    where = f"{path.name} [{'apps' if kind == 'app' else 'services'}.{slug}]"
     if not isinstance(table, dict):
         raise RegistryError(f"{where}: must be a table")
     if not SLUG.match(slug):
         raise RegistryError(f"{where}: slug must be lower-case words joined by '-'")
-    unknown = set(table) - KNOWN_KEYS
+    known = APP_KEYS if kind == "app" else KNOWN_KEYS
+    unknown = set(table) - known
     if unknown:
-        raise RegistryError(
-            f"{where}: unknown keys {sorted(unknown)} (known: {sorted(KNOWN_KEYS)})"
-        )
+        raise RegistryError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(known)})")
     port = table.get("port")
     if not isinstance(port, int) or isinstance(port, bool) or not 1024 <= port <= 65535:
         raise RegistryError(f"{where}: port must be an integer 1024-65535, got {port!r}")
@@ -90,8 +104,10 @@ def _parse(slug: str, table: object, path: Path) -> Service:
     if not isinstance(streams, list) or not all(isinstance(r, str) for r in streams):
         raise RegistryError(f"{where}: streams must be a list of exact paths")
     for stream in streams:
-        if not ROUTE.match(stream) or not any(stream.startswith(r + "/") for r in routes):
+        if not ROUTE.match(stream) or not _under(stream, routes):
             raise RegistryError(f"{where}: stream {stream!r} must lie under one of its routes")
+    cached = _paths_under(table, "cached", routes, where)
+    strict_limit = _paths_under(table, "strict_limit", routes, where)
     team = table.get("team")
     if team is not None and not isinstance(team, str):
         raise RegistryError(f"{where}: team must be a string")
@@ -104,9 +120,32 @@ def _parse(slug: str, table: object, path: Path) -> Service:
         database=database,
         routes=tuple(r.rstrip("/") or "/" for r in routes),
         streams=tuple(streams),
+        cached=cached,
+        strict_limit=strict_limit,
         team=team,
         worker=worker,
+        kind=kind,
     )
+
+
+def _under(path: str, routes: list[str]) -> bool:
+    """Is `path` one of the routes or below one of them?"""
+    return any(
+        path == r.rstrip("/") or path.startswith(r.rstrip("/") + "/") or r == "/" for r in routes
+    )
+
+
+def _paths_under(
+    table: dict[str, object], key: str, routes: list[str], where: str
+) -> tuple[str, ...]:
+    """A list of paths that must each be one of the service's routes or lie under one."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise RegistryError(f"{where}: {key} must be a list of paths")
+    for item in value:
+        if not ROUTE.match(item) or not _under(item, routes):
+            raise RegistryError(f"{where}: {key} path {item!r} must lie under one of its routes")
+    return tuple(p.rstrip("/") or "/" for p in value)
 
 
 def _check_unique(services: list[Service], path: Path) -> None:

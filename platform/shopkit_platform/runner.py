@@ -279,9 +279,10 @@ def up(*, run_bootstrap: bool = True) -> int:
         for s, proc in started:
             with step(f"waiting for {s.slug} /health/ready"):
                 _wait_ready(stack, s, proc)
-        if services:
+        seeded = [s for s in services if not s.is_app]
+        if seeded:
             with step("demo data (`<slug> seed`)") as notes:
-                notes.extend(_seed(s) for s in services)
+                notes.extend(_seed(s) for s in seeded)
         with step(f"gateway (nginx) on {listen}") as notes:
             conf = gateway.write(load(), listen=listen)
             checked = gateway.test_config(conf)
@@ -336,9 +337,15 @@ def up(*, run_bootstrap: bool = True) -> int:
 
 def _print_banner(services: list[Service], gateway_port: int) -> None:
     print("\nShopkit is up. Ctrl-C here (or `make down` in another shell) stops everything.\n")
-    print(f"  gateway          http://localhost:{gateway_port}   (health: /healthz)")
+    public = f"http://localhost:{gateway_port}"
+    for app in (s for s in services if s.is_app):
+        route = app.routes[0] if app.routes else "/"
+        print(f"  {app.slug:<16} {public}{route if route != '/' else '/'}")
+    print(f"  gateway          {public}   (public API: /api/..., health: /healthz)")
     print(f"  mail sink        smtp://{MAIL_SINK}   (messages: {MAIL_DIR.relative_to(ROOT)}/new)")
     for s in services:
+        if s.is_app:
+            continue
         print(
             f"  {s.slug:<16} http://localhost:{s.port}/schema/swagger"
             f"   routes {', '.join(s.routes) or '-'}"

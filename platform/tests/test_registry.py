@@ -78,3 +78,44 @@ def test_impossible_registries_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(RegistryError, match=message):
         load(write(tmp_path, text))
+
+
+def test_an_app_table_lives_in_clients_and_has_no_database(tmp_path: Path) -> None:
+    path = tmp_path / "services.toml"
+    path.write_text(
+        '[services]\n[apps]\n[apps.storefront]\nport = 3000\nroutes = ["/"]\nteam = "team-4"\n'
+    )
+    (app,) = load(path)
+    assert app.is_app
+    assert app.kind == "app"
+    assert app.path.parts[-2:] == ("clients", "storefront")
+    assert app.database_url is None
+
+
+def test_an_app_cannot_have_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "services.toml"
+    path.write_text('[apps.admin]\nport = 3009\ndatabase = "admin"\nroutes = ["/admin"]\n')
+    with pytest.raises(RegistryError, match="unknown keys"):
+        load(path)
+
+
+def test_cached_and_strict_paths_must_lie_under_the_services_routes(tmp_path: Path) -> None:
+    good = USER_SERVICE.replace(
+        'team = "team-1"', 'team = "team-1"\nstrict_limit = ["/api/auth/login"]'
+    )
+    (service,) = load(write(tmp_path, good))
+    assert service.strict_limit == ("/api/auth/login",)
+    bad = USER_SERVICE.replace('team = "team-1"', 'team = "team-1"\ncached = ["/api/products"]')
+    with pytest.raises(RegistryError, match="cached path '/api/products'"):
+        load(write(tmp_path, bad))
+
+
+def test_the_committed_registry_routes_the_web_apps_and_caches_the_catalog() -> None:
+    by_slug = {s.slug: s for s in load(REGISTRY)}
+    assert by_slug["storefront"].routes == ("/",)
+    assert by_slug["storefront"].is_app
+    assert by_slug["admin"].routes == ("/admin",)
+    assert by_slug["admin"].is_app
+    assert "/api/products" in by_slug["product-service"].cached
+    assert "/api/search" in by_slug["search-service"].cached
+    assert set(by_slug["user-service"].strict_limit) == {"/api/auth/login", "/api/auth/register"}
