@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import gateway, infra
@@ -211,26 +212,34 @@ def runnable(services: list[Service]) -> tuple[list[Service], list[str]]:
 
 
 def migrate(services: list[Service], notes: list[str]) -> None:
+    """`<slug> migrate` for every service with a database, side by side: each has its own."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    for s in services:
-        if s.database is None:
-            continue
-        log = LOGS / f"{s.slug}.migrate.log"
-        with log.open("w") as fh:
-            result = subprocess.run(
-                [str(service_bin(s)), "migrate"],
-                cwd=s.path,
-                env=service_env(s),
-                stdout=fh,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        if result.returncode != 0:
-            raise StepFailed(
-                f"{s.slug} migrate failed (exit {result.returncode}); "
-                f"log {log}:\n{log.read_text()[-3000:]}"
-            )
-        notes.append(s.slug)
+    with_db = [s for s in services if s.database is not None]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        failures = [f for f in pool.map(_migrate_one, with_db) if f]
+    if failures:
+        raise StepFailed("\n".join(failures))
+    notes.extend(s.slug for s in with_db)
+
+
+def _migrate_one(service: Service) -> str | None:
+    """Run one service's migrations; the failure message, or None when they applied."""
+    log = LOGS / f"{service.slug}.migrate.log"
+    with log.open("w") as fh:
+        result = subprocess.run(
+            [str(service_bin(service)), "migrate"],
+            cwd=service.path,
+            env=service_env(service),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if result.returncode == 0:
+        return None
+    return (
+        f"{service.slug} migrate failed (exit {result.returncode}); "
+        f"log {log}:\n{log.read_text()[-3000:]}"
+    )
 
 
 def bootstrap(*, python_only: bool = False) -> None:
