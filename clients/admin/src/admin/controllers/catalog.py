@@ -1,0 +1,272 @@
+"""Products (list, create, edit, prices per currency, archive) and categories."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.response import Redirect, Template
+
+from admin.deps import provide_api
+from admin.gateway import Api, ApiError
+from admin.money import AmountError, parse_amount
+from admin.pages import done, page, refused
+from admin.prices import (
+    BASE_CURRENCY,
+    currency_codes,
+    field_name,
+    rate_table,
+    variant_rows,
+    variants_from_form,
+)
+
+PAGE_SIZE = 50
+# product-service has no text filter (search-service indexes active products only), so a
+# search reads the admin listing page by page, at most this many products, and filters here.
+SEARCH_SCAN_LIMIT = 2000
+STATUSES = ("draft", "active", "archived")
+
+
+def _product_path(product_id: str) -> str:
+    return f"/api/products/{quote(product_id, safe='')}"
+
+
+def _matches(product: dict[str, Any], needle: str) -> bool:
+    haystack = [product.get("name", ""), product.get("slug", ""), product.get("brand", "")]
+    haystack += [variant.get("sku", "") for variant in product.get("variants", [])]
+    return any(needle in str(text).casefold() for text in haystack)
+
+
+async def _search_products(
+    api: Api, q: str, status: str | None, category: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    """Every product matching `q` (name, slug, brand or SKU), scanning the admin listing."""
+    first = await api.get("/api/products", limit=100, offset=0, status=status, category=category)
+    total = min(int(first.get("total", 0)), SEARCH_SCAN_LIMIT)
+    rest = await asyncio.gather(
+        *(
+            api.get("/api/products", limit=100, offset=offset, status=status, category=category)
+            for offset in range(100, total, 100)
+        )
+    )
+    needle = q.casefold()
+    items = [p for chunk in (first, *rest) for p in chunk.get("items", []) if _matches(p, needle)]
+    return items, len(items)
+
+
+def _category_options(categories: dict[str, Any]) -> list[dict[str, Any]]:
+    """Categories in tree order, with their depth for indentation."""
+    return [
+        {**item, "depth": max(len(item.get("path", [])) - 1, 0)}
+        for item in categories.get("items", [])
+    ]
+
+
+class ProductController(Controller):
+    path = "/admin/products"
+    dependencies = {"api": Provide(provide_api)}
+
+    @get("/", name="products")
+    async def list_products(
+        self,
+        request: Request[Any, Any, Any],
+        api: Api,
+        q: str = "",
+        status: str = "",
+        category: str = "",
+        offset: int = 0,
+    ) -> Template:
+        q = q.strip()
+        wanted_status = status if status in STATUSES else None
+        categories_call = api.get("/api/categories")
+        if q:
+            (items, total), categories = await asyncio.gather(
+                _search_products(api, q, wanted_status, category or None), categories_call
+            )
+            offset = 0
+        else:
+            offset = max(offset, 0)
+            listing, categories = await asyncio.gather(
+                api.get(
+                    "/api/products",
+                    limit=PAGE_SIZE,
+                    offset=offset,
+                    status=wanted_status,
+                    category=category or None,
+                ),
+                categories_call,
+            )
+            items, total = listing.get("items", []), int(listing.get("total", 0))
+        filters = {"q": q, "status": status, "category": category}
+        base_query = urlencode({k: v for k, v in filters.items() if v})
+        return page(
+            request,
+            "products/list.html",
+            section="products",
+            products=items,
+            total=total,
+            offset=offset,
+            page_size=PAGE_SIZE if not q else max(total, 1),
+            filters=filters,
+            base_query=base_query,
+            statuses=STATUSES,
+            categories=_category_options(categories),
+        )
+
+    @get("/new", name="products.new")
+    async def new_product(self, request: Request[Any, Any, Any], api: Api) -> Template:
+        categories = await api.get("/api/categories")
+        return page(
+            request,
+            "products/new.html",
+            section="products",
+            categories=_category_options(categories),
+            statuses=STATUSES,
+        )
+
+    @post("/new", name="products.create")
+    async def create_product(self, request: Request[Any, Any, Any], api: Api) -> Redirect:
+        form = await request.form()
+        name = str(form.get("name", "")).strip()
+        sku = str(form.get("sku", "")).strip()
+        status = str(form.get("status", "draft"))
+        if not name or not sku:
+            return refused(request, "/admin/products/new", "A product needs a name and a SKU.")
+        try:
+            base = parse_amount(str(form.get("price", "")), BASE_CURRENCY)
+        except AmountError as exc:
+            return refused(request, "/admin/products/new", f"Price {BASE_CURRENCY}: {exc}")
+        body = {
+            "name": name,
+            "description": str(form.get("description", "")),
+            "brand": str(form.get("brand", "")).strip(),
+            "category_id": str(form.get("category_id", "")),
+            "status": status if status in STATUSES else "draft",
+            "variants": [{"sku": sku, "base_price": {"amount": base, "currency": BASE_CURRENCY}}],
+        }
+        try:
+            created = await api.post("/api/products", body)
+        except ApiError as exc:
+            return refused(request, "/admin/products/new", exc.message)
+        return done(request, f"/admin/products/{created['id']}", "Created")
+
+    @get("/{product_id:str}", name="products.detail")
+    async def product_detail(
+        self, request: Request[Any, Any, Any], api: Api, product_id: str
+    ) -> Template:
+        product, categories, currencies = await asyncio.gather(
+            api.get(_product_path(product_id)),
+            api.get("/api/categories"),
+            api.get("/api/currencies"),
+        )
+        codes = currency_codes(currencies)
+        return page(
+            request,
+            "products/detail.html",
+            section="products",
+            product=product,
+            categories=_category_options(categories),
+            currencies=codes,
+            rows=variant_rows(product, codes, rate_table(currencies)),
+            field_name=field_name,
+            statuses=STATUSES,
+        )
+
+    @post("/{product_id:str}", name="products.save")
+    async def save_product(
+        self, request: Request[Any, Any, Any], api: Api, product_id: str
+    ) -> Redirect:
+        here = f"/admin/products/{quote(product_id, safe='')}"
+        form = await request.form()
+        product, currencies = await asyncio.gather(
+            api.get(_product_path(product_id)), api.get("/api/currencies")
+        )
+        codes = currency_codes(currencies)
+        variants, errors = variants_from_form(product, codes, rate_table(currencies), form)
+        name = str(form.get("name", "")).strip()
+        if not name:
+            errors.insert(0, "Name: a product needs a name.")
+        if errors:
+            return refused(request, here, "Not saved. " + " ".join(errors))
+        body: dict[str, Any] = {
+            "name": name,
+            "description": str(form.get("description", "")),
+            "variants": variants,
+        }
+        if form.get("category_id"):
+            body["category_id"] = str(form.get("category_id"))
+        if form.get("status") in STATUSES:
+            body["status"] = str(form.get("status"))
+        try:
+            await api.patch(_product_path(product_id), body)
+        except ApiError as exc:
+            return refused(request, here, f"Not saved. {exc.message}")
+        return done(request, here, "Saved")
+
+    @post("/{product_id:str}/archive", name="products.archive")
+    async def archive_product(
+        self, request: Request[Any, Any, Any], api: Api, product_id: str
+    ) -> Redirect:
+        here = f"/admin/products/{quote(product_id, safe='')}"
+        try:
+            await api.patch(_product_path(product_id), {"status": "archived"})
+        except ApiError as exc:
+            return refused(request, here, f"Not archived. {exc.message}")
+        return done(request, here, "Archived")
+
+
+class CategoryController(Controller):
+    path = "/admin/categories"
+    dependencies = {"api": Provide(provide_api)}
+
+    @get("/", name="categories")
+    async def list_categories(self, request: Request[Any, Any, Any], api: Api) -> Template:
+        categories = await api.get("/api/categories")
+        return page(
+            request,
+            "categories.html",
+            section="categories",
+            categories=_category_options(categories),
+        )
+
+    @post("/", name="categories.create")
+    async def create_category(self, request: Request[Any, Any, Any], api: Api) -> Redirect:
+        form = await request.form()
+        name = str(form.get("name", "")).strip()
+        if not name:
+            return refused(request, "/admin/categories", "A category needs a name.")
+        body: dict[str, Any] = {"name": name, "parent_id": str(form.get("parent_id", "")) or None}
+        if str(form.get("slug", "")).strip():
+            body["slug"] = str(form.get("slug")).strip()
+        try:
+            await api.post("/api/categories", body)
+        except ApiError as exc:
+            return refused(request, "/admin/categories", f"Not created. {exc.message}")
+        return done(request, "/admin/categories", f"Category {name} created")
+
+    @post("/{category_id:str}", name="categories.save")
+    async def rename_category(
+        self, request: Request[Any, Any, Any], api: Api, category_id: str
+    ) -> Redirect:
+        form = await request.form()
+        name = str(form.get("name", "")).strip()
+        if not name:
+            return refused(request, "/admin/categories", "A category needs a name.")
+        try:
+            await api.patch(f"/api/categories/{quote(category_id, safe='')}", {"name": name})
+        except ApiError as exc:
+            return refused(request, "/admin/categories", f"Not renamed. {exc.message}")
+        return done(request, "/admin/categories", "Saved")
+
+    @post("/{category_id:str}/delete", name="categories.delete")
+    async def delete_category(
+        self, request: Request[Any, Any, Any], api: Api, category_id: str
+    ) -> Redirect:
+        try:
+            await api.delete(f"/api/categories/{quote(category_id, safe='')}")
+        except ApiError as exc:
+            return refused(request, "/admin/categories", f"Not deleted. {exc.message}")
+        return done(request, "/admin/categories", "Category deleted")
