@@ -269,6 +269,16 @@ def test_every_secret_a_pod_needs_is_documented(overlay: list[dict[str, Any]]) -
                 assert f"`{name}`" in readme, f"Secret {name} is not in platform/k8s/README.md"
 
 
+def test_the_documented_secret_keys_are_ones_their_process_reads() -> None:
+    reads = env_reads()
+    rows = re.findall(r"^\| `([a-z-]+)-secrets` \|([^|]*)\|", (K8S / "README.md").read_text(), re.M)
+    assert {slug for slug, _ in rows} == set(SLUGS)
+    for slug, keys in rows:
+        documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", keys))
+        assert documented, slug
+        assert documented <= reads[slug], f"{slug}-secrets: {sorted(documented - reads[slug])}"
+
+
 def test_config_maps_referenced_exist_and_shared_settings_point_in_cluster(
     overlay: list[dict[str, Any]],
 ) -> None:
