@@ -1,10 +1,21 @@
-"""Render the gateway's nginx config from the registry and run nginx under its own prefix."""
+"""Render the gateway's nginx config from the registry and run nginx under its own prefix.
+
+The route table comes from `services.toml`; the tunables (rate limits, trusted proxies, CORS
+origins, cache validity, timeouts) come from `GATEWAY_*` environment variables, read by
+`Settings.from_env` each time a config is rendered. Every value is checked before it is
+written into the config, so no variable can inject nginx syntax.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 import shutil
 import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ._paths import NGINX_PREFIX, PLATFORM
@@ -19,6 +30,153 @@ NOT_FOUND = (
     '"detail":"No service is routed at this path.","request_id":"$shopkit_request_id"}'
 )
 
+# Sent on every answer; a location that adds a header of its own repeats them all, because
+# nginx inherits add_header only into blocks that have none. Empty values are not sent.
+HEADERS = (
+    "add_header X-Request-ID $shopkit_request_id always;",
+    "add_header X-Cache-Status $upstream_cache_status always;",
+    "add_header Access-Control-Allow-Origin $shopkit_cors_origin always;",
+    "add_header Access-Control-Expose-Headers $shopkit_cors_expose always;",
+    "add_header Access-Control-Allow-Methods $shopkit_cors_methods always;",
+    "add_header Access-Control-Allow-Headers $shopkit_cors_headers always;",
+    "add_header Access-Control-Max-Age $shopkit_cors_max_age always;",
+)
+VARY_ORIGIN = "add_header Vary Origin always;"
+
+# Granian (every service and app) drops an idle HTTP/1 connection after 30 s
+# (--http1-header-read-timeout); nginx must retire a pooled connection before the upstream
+# does, or a request can be written into a connection that is being closed.
+UPSTREAM_KEEPALIVE = 32
+UPSTREAM_KEEPALIVE_TIMEOUT = "20s"
+
+RATE = re.compile(r"^[1-9][0-9]{0,6}r/[sm]$")
+DURATION = re.compile(r"^[0-9]{1,6}(ms|s|m|h)?$")
+SIZE = re.compile(r"^[0-9]{1,6}[kKmM]?$")
+ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class GatewayConfigError(ValueError):
+    """A GATEWAY_* variable holds something the gateway cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit_req zone: `rate` like "50r/s" or "30r/m" (None: no limit), and its burst."""
+
+    rate: str | None
+    burst: int
+
+    @property
+    def retry_after(self) -> int:
+        """One slot of the rate, in whole seconds (at least 1): a fair Retry-After."""
+        if self.rate is None:
+            return 1
+        count, unit = self.rate.removesuffix("r/s").removesuffix("r/m"), self.rate[-1]
+        return max(1, math.ceil((60 if unit == "m" else 1) / int(count)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the gateway is tuned with; `from_env` reads the GATEWAY_* variables."""
+
+    # Every API path; stricter on login and register (`strict_limit`); the web apps' pages.
+    api: Limit = Limit("50r/s", 100)
+    auth: Limit = Limit("30r/m", 20)
+    web: Limit = Limit("100r/s", 200)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
+    # How long an anonymous catalog/search answer is kept; with `cache_honour_max_age` the
+    # service's own Cache-Control max-age / Expires decide instead (nginx's default).
+    cache_valid: str = "1s"
+    cache_honour_max_age: bool = False
+    read_timeout: str = "60s"
+    max_body: str = "1m"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        d = cls()
+
+        def get(name: str) -> str | None:
+            value = env.get(f"GATEWAY_{name}", "").strip()
+            return value or None
+
+        return cls(
+            api=_limit(get("RATE_API"), get("BURST_API"), d.api, "API"),
+            auth=_limit(get("RATE_AUTH"), get("BURST_AUTH"), d.auth, "AUTH"),
+            web=_limit(get("RATE_WEB"), get("BURST_WEB"), d.web, "WEB"),
+            trusted_proxies=_proxies(get("TRUSTED_PROXIES"), d.trusted_proxies),
+            cors_origins=_origins(get("CORS_ORIGINS"), d.cors_origins),
+            cache_valid=_match(get("CACHE_VALID"), d.cache_valid, DURATION, "CACHE_VALID"),
+            cache_honour_max_age=_flag(get("CACHE_HONOUR_MAX_AGE"), d.cache_honour_max_age),
+            read_timeout=_match(get("READ_TIMEOUT"), d.read_timeout, DURATION, "READ_TIMEOUT"),
+            max_body=_match(get("MAX_BODY"), d.max_body, SIZE, "MAX_BODY"),
+        )
+
+
+def _limit(rate: str | None, burst: str | None, default: Limit, name: str) -> Limit:
+    if rate is not None and rate.lower() == "off":
+        return Limit(None, 0)
+    if rate is not None and not RATE.match(rate):
+        raise GatewayConfigError(f"GATEWAY_RATE_{name}={rate!r}: expected like 50r/s, 30r/m or off")
+    if burst is not None and not (burst.isdigit() and int(burst) <= 1_000_000):
+        raise GatewayConfigError(f"GATEWAY_BURST_{name}={burst!r}: expected a whole number")
+    return Limit(
+        rate if rate is not None else default.rate,
+        int(burst) if burst is not None else default.burst,
+    )
+
+
+def _items(value: str) -> list[str]:
+    return [item for item in re.split(r"[\s,]+", value) if item]
+
+
+def _proxies(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    if value.lower() == "none":
+        return ()
+    proxies = []
+    for item in _items(value):
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise GatewayConfigError(
+                f"GATEWAY_TRUSTED_PROXIES: {item!r} is not an address or a CIDR network"
+            ) from None
+    return tuple(proxies)
+
+
+def _origins(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    if value.lower() == "none":
+        return ()
+    origins = tuple(o.rstrip("/") for o in _items(value))
+    for origin in origins:
+        if not ORIGIN.match(origin):
+            raise GatewayConfigError(
+                f"GATEWAY_CORS_ORIGINS: {origin!r} is not an origin like https://shop.example"
+            )
+    return origins
+
+
+def _match(value: str | None, default: str, pattern: re.Pattern[str], name: str) -> str:
+    if value is None:
+        return default
+    if not pattern.match(value):
+        raise GatewayConfigError(f"GATEWAY_{name}={value!r}: expected like {default}")
+    return value
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    if value.lower() in TRUE | FALSE:
+        return value.lower() in TRUE
+    raise GatewayConfigError(f"GATEWAY_CACHE_HONOUR_MAX_AGE={value!r}: expected 1 or 0")
+
 
 def nginx_binary() -> str | None:
     """nginx lives in /usr/sbin on Debian, which a non-root PATH often lacks."""
@@ -27,80 +185,181 @@ def nginx_binary() -> str | None:
     )
 
 
+@dataclass
+class _Location:
+    """One nginx location and what the registry says about the paths it matches."""
+
+    match: str
+    service: Service
+    cached: bool = False
+    strict: bool = False
+    stream: bool = False
+
+
+def _matches(prefix: str) -> list[str]:
+    """A prefix matches itself and everything below it, never `/api/usersX` for `/api/users`."""
+    return ["/"] if prefix == "/" else [f"= {prefix}", f"^~ {prefix}/"]
+
+
 def render(
-    services: list[Service], *, listen: str = DEFAULT_LISTEN, prefix: Path = NGINX_PREFIX
+    services: list[Service],
+    *,
+    listen: str = DEFAULT_LISTEN,
+    prefix: Path = NGINX_PREFIX,
+    settings: Settings | None = None,
 ) -> str:
     """The whole nginx.conf as text: one upstream per service, two locations per route prefix."""
+    settings = Settings.from_env() if settings is None else settings
+    routed = [s for s in services if s.routes]
     upstreams = "".join(
         f"    upstream {s.upstream} {{\n"
         f"        server 127.0.0.1:{s.port} max_fails=0;\n"
-        f"        keepalive 32;\n"
+        f"        keepalive {UPSTREAM_KEEPALIVE};\n"
+        f"        keepalive_timeout {UPSTREAM_KEEPALIVE_TIMEOUT};\n"
         f"    }}\n\n"
-        for s in services
-        if s.routes
+        for s in routed
     )
-    locations: list[str] = []
-    claimed_root = False
-    for s in services:
+    locations: dict[str, _Location] = {}
+    for s in routed:
         for route in s.routes:
-            if route == "/":
-                claimed_root = True
-                locations.append(_location("/", s))
-                continue
-            locations.append(_location(f"= {route}", s))
-            locations.append(_location(f"^~ {route}/", s))
-        locations.extend(_stream_location(stream, s) for stream in s.streams)
-    if not claimed_root:
-        locations.append(
-            "        location / {\n"
-            "            default_type application/problem+json;\n"
-            f"            return 404 '{NOT_FOUND}';\n"
-            "        }\n"
-        )
+            for match in _matches(route):
+                locations[match] = _Location(match, s)
+        for path in s.cached:
+            for match in _matches(path):
+                locations.setdefault(match, _Location(match, s)).cached = True
+        for path in s.strict_limit:
+            locations.setdefault(f"= {path}", _Location(f"= {path}", s)).strict = True
+        for path in s.streams:
+            locations.setdefault(f"= {path}", _Location(f"= {path}", s)).stream = True
+    blocks = [_location(loc, settings) for loc in locations.values()]
+    # Unknown API paths are a JSON 404 even when a web app has the catch-all `/`.
+    missing = ["/"] if "/" not in locations else ["= /api", "^~ /api/"]
+    blocks += [
+        f"        location {match} {{\n"
+        "            default_type application/problem+json;\n"
+        f"            return 404 '{NOT_FOUND}';\n"
+        "        }\n"
+        for match in missing
+        if match not in locations
+    ]
+    strict_paths = [p for s in routed for p in s.strict_limit]
     text = TEMPLATE.read_text()
     for key, value in {
         "{{prefix}}": str(prefix),
         "{{listen}}": listen,
         "{{upstreams}}": upstreams,
-        "{{locations}}": "\n".join(locations),
+        "{{locations}}": "\n".join(blocks),
+        "{{real_ip}}": "".join(f"    set_real_ip_from {p};\n" for p in settings.trusted_proxies),
+        "{{limit_zones}}": _limit_zones(settings),
+        "{{retry_after}}": _retry_after(settings, strict_paths),
+        "{{cors_origins}}": "".join(
+            f'        "{o}" $http_origin;\n' for o in settings.cors_origins
+        ),
+        "{{cache_valid}}": settings.cache_valid,
+        "{{cache_freshness}}": _cache_freshness(settings),
+        "{{read_timeout}}": settings.read_timeout,
+        "{{max_body}}": settings.max_body,
+        "{{server_headers}}": _headers(settings, 8),
+        "{{location_headers}}": _headers(settings, 12),
     }.items():
         text = text.replace(key, value)
     return text
 
 
-def _location(match: str, service: Service) -> str:
-    return (
-        f"        # {service.slug} (team {service.team or '?'})\n"
-        f"        location {match} {{\n"
-        f"            proxy_pass http://{service.upstream};\n"
-        f"        }}\n"
+def _headers(settings: Settings, indent: int) -> str:
+    lines = (*HEADERS, VARY_ORIGIN) if settings.cors_origins else HEADERS
+    return "".join(" " * indent + line + "\n" for line in lines)
+
+
+def _limit_zones(settings: Settings) -> str:
+    zones = (
+        ("shopkit_api", "$binary_remote_addr", settings.api),
+        ("shopkit_auth", "$binary_remote_addr$uri", settings.auth),
+        ("shopkit_web", "$binary_remote_addr", settings.web),
+    )
+    return "".join(
+        f"    limit_req_zone {key} zone={name}:10m rate={limit.rate};\n"
+        for name, key, limit in zones
+        if limit.rate is not None
     )
 
 
-def _stream_location(path: str, service: Service) -> str:
-    """Server-Sent Events: no buffering, no gzip, a long read timeout, so events flow at once."""
+def _retry_after(settings: Settings, strict_paths: list[str]) -> str:
+    lines = [f"        default {settings.web.retry_after};\n"]
+    lines += [f"        {path} {settings.auth.retry_after};\n" for path in strict_paths]
+    lines.append(f'        "~^/api(/|$)" {settings.api.retry_after};\n')
+    return "".join(lines)
+
+
+def _cache_freshness(settings: Settings) -> str:
+    if settings.cache_honour_max_age:
+        return (
+            "    # The service's Cache-Control / Expires decide how long (nginx's default).\n"
+            "    proxy_no_cache $http_authorization;\n"
+        )
     return (
-        f"        # {service.slug}: event stream, passed through unbuffered\n"
-        f"        location = {path} {{\n"
-        f"            proxy_pass http://{service.upstream};\n"
-        "            proxy_buffering off;\n"
-        "            proxy_cache off;\n"
-        "            gzip off;\n"
-        "            proxy_read_timeout 1h;\n"
-        "            add_header X-Accel-Buffering no always;\n"
-        "            add_header X-Request-ID $shopkit_request_id always;\n"
+        "    # The gateway keeps an answer at most the validity above, whatever max-age the\n"
+        "    # service sends for browsers; no-store, no-cache, private and max-age=0 (and a\n"
+        "    # Set-Cookie) still mean not stored at all. X-Accel-Expires from a service wins.\n"
+        "    proxy_ignore_headers Cache-Control Expires;\n"
+        "    map $upstream_http_cache_control $shopkit_not_storable {\n"
+        '        default "";\n'
+        '        "~*(^|[\\s,])(no-store|no-cache|private|max-age=0|s-maxage=0)([\\s,=]|$)" 1;\n'
+        "    }\n"
+        "    proxy_no_cache $http_authorization $shopkit_not_storable;\n"
+    )
+
+
+def _location(loc: _Location, settings: Settings) -> str:
+    s = loc.service
+    notes = [f"app, team {s.team or '?'}" if s.is_app else f"team {s.team or '?'}"]
+    notes += [n for n, on in (("micro-cached", loc.cached and not loc.stream),
+                              ("strict limit", loc.strict),
+                              ("event stream, unbuffered", loc.stream)) if on]  # fmt: skip
+    body = []
+    if not s.is_app:
+        body.append("if ($shopkit_preflight) {\n    return 204;\n}")
+    if loc.strict and settings.auth.rate is not None:
+        body.append(f"limit_req zone=shopkit_auth burst={settings.auth.burst} nodelay;")
+    general = settings.web if s.is_app else settings.api
+    zone = "shopkit_web" if s.is_app else "shopkit_api"
+    if general.rate is not None:
+        body.append(f"limit_req zone={zone} burst={general.burst} nodelay;")
+    body.append(f"proxy_pass http://{s.upstream};")
+    if loc.stream:
+        # Server-Sent Events: no buffering, no gzip, no cache, a long read timeout.
+        body += [
+            "proxy_buffering off;",
+            "proxy_cache off;",
+            "gzip off;",
+            "proxy_read_timeout 1h;",
+            *HEADERS,
+            *([VARY_ORIGIN] if settings.cors_origins else []),
+            "add_header X-Accel-Buffering no always;",
+        ]
+    elif loc.cached:
+        body.append("proxy_cache shopkit_micro;")
+    inner = "".join("".join(f"            {line}\n" for line in item.split("\n")) for item in body)
+    return (
+        f"        # {s.slug} ({', '.join(notes)})\n"
+        f"        location {loc.match} {{\n"
+        f"{inner}"
         f"        }}\n"
     )
 
 
 def write(
-    services: list[Service], *, listen: str = DEFAULT_LISTEN, prefix: Path = NGINX_PREFIX
+    services: list[Service],
+    *,
+    listen: str = DEFAULT_LISTEN,
+    prefix: Path = NGINX_PREFIX,
+    settings: Settings | None = None,
 ) -> Path:
     """Write `<prefix>/nginx.conf` and the folders nginx needs under the prefix."""
-    for sub in ("logs", *(f"tmp/{d}" for d in TEMP_DIRS)):
+    for sub in ("logs", "cache", *(f"tmp/{d}" for d in TEMP_DIRS)):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     conf = prefix / "nginx.conf"
-    conf.write_text(render(services, listen=listen, prefix=prefix))
+    conf.write_text(render(services, listen=listen, prefix=prefix, settings=settings))
     return conf
 
 
