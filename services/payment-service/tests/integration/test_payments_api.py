@@ -167,6 +167,44 @@ async def test_a_declined_card_fails_with_its_decline_code(
     assert (event.decline_code, event.reason) == ("generic_decline", "Your card was declined.")
 
 
+async def test_admins_list_payments_newest_first_and_filter_the_failed_ones(
+    client: AsyncTestClient[Litestar], customer: Customer, admin_headers: dict[str, str]
+) -> None:
+    declined = await create(client, customer, amount=1234, currency="USD")
+    await confirm(client, customer, declined["id"], "pm_card_chargeDeclined")
+    paid = await create(client, customer)
+    await confirm(client, customer, paid["id"], "pm_card_visa")
+
+    failed = await client.get(
+        PREFIX, params={"status": "failed", "limit": 5}, headers=admin_headers
+    )
+    assert failed.status_code == 200, failed.text
+    page = failed.json()
+    assert (page["limit"], page["offset"]) == (5, 0)
+    assert page["total"] >= 1
+    assert {item["status"] for item in page["items"]} == {"failed"}
+    newest = page["items"][0]
+    assert newest["id"] == declined["id"]
+    assert newest["amount"] == {"amount": 1234, "currency": "USD"}
+    assert (newest["decline_code"], newest["refunds"]) == ("generic_decline", [])
+
+    everything = (await client.get(PREFIX, params={"limit": 2}, headers=admin_headers)).json()
+    assert [item["id"] for item in everything["items"]] == [paid["id"], declined["id"]]
+    assert everything["total"] >= page["total"] + 1
+
+
+async def test_only_admins_list_payments_and_an_unknown_status_is_422(
+    client: AsyncTestClient[Litestar], customer: Customer, admin_headers: dict[str, str]
+) -> None:
+    assert (await client.get(PREFIX)).status_code == 401
+    assert (await client.get(PREFIX, headers=customer.headers)).status_code == 403
+    unknown = await client.get(PREFIX, params={"status": "lost"}, headers=admin_headers)
+    assert unknown.status_code == 422
+    assert unknown.json()["invalid_params"][0]["name"] == "status"
+    too_many = await client.get(PREFIX, params={"limit": 101}, headers=admin_headers)
+    assert too_many.status_code in (400, 422)
+
+
 async def test_authentication_required_waits_for_an_action(
     client: AsyncTestClient[Litestar], customer: Customer
 ) -> None:

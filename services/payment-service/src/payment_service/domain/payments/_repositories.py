@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from payment_service.db.models import Payment, ProviderEventLog, Refund
@@ -32,9 +33,33 @@ class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
         )
         return result.one_or_none()
 
+    async def page(self, status: str | None, limit: int, offset: int) -> tuple[list[Payment], int]:
+        """Most recently changed first (a failure happens at its last change); `status` filters."""
+        where = [Payment.status == status] if status is not None else []
+        total = await self.session.scalar(select(func.count()).select_from(Payment).where(*where))
+        rows = await self.session.scalars(
+            select(Payment)
+            .where(*where)
+            .order_by(Payment.updated_at.desc(), Payment.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows.all()), int(total or 0)
+
 
 class RefundRepository(SQLAlchemyAsyncRepository[Refund]):
     model_type = Refund
+
+    async def of_payments(self, payment_ids: Sequence[UUID]) -> list[Refund]:
+        """Every refund of these payments, oldest first, in one query."""
+        if not payment_ids:
+            return []
+        rows = await self.session.scalars(
+            select(Refund)
+            .where(Refund.payment_id.in_(list(payment_ids)))
+            .order_by(Refund.created_at, Refund.id)
+        )
+        return list(rows.all())
 
 
 class ProviderEventRepository(SQLAlchemyAsyncRepository[ProviderEventLog]):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from shopkit.auth import (
     ROLE_CUSTOMER,
     CurrentPrincipal,
@@ -17,6 +17,7 @@ from shopkit.auth import (
     requires_authenticated,
     requires_role,
 )
+from shopkit.db import LimitOffset, Page
 from shopkit.money import Money
 
 from payment_service.db import models
@@ -44,7 +45,10 @@ def refund_schema(refund: models.Refund) -> Refund:
 
 
 async def payment_schema(payments: PaymentService, payment: models.Payment) -> Payment:
-    refunds = await payments.refunds_of(payment)
+    return payment_out(payment, await payments.refunds_of(payment))
+
+
+def payment_out(payment: models.Payment, refunds: list[models.Refund]) -> Payment:
     return Payment(
         id=payment.id,
         order_id=payment.order_id,
@@ -92,6 +96,24 @@ class PaymentController(Controller):
         return Response(
             await payment_schema(payments, payment), status_code=201 if created else 200
         )
+
+    @get("/", operation_id="listPayments", guards=[requires_admin])
+    async def list_payments(
+        self,
+        payments: NamedDependency[PaymentService],
+        page: NamedDependency[LimitOffset],
+        status: Annotated[
+            str | None,
+            QueryParameter(
+                description="only payments in this status (`failed` for the declined ones)"
+            ),
+        ] = None,
+    ) -> Page[Payment]:
+        """Every customer's payments (admin), most recently changed first."""
+        rows, total = await payments.list_payments(status, page.limit, page.offset)
+        refunds = await payments.refunds_by_payment(rows)
+        items = [payment_out(row, refunds[row.id]) for row in rows]
+        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
     @get("/{payment_id:uuid}", operation_id="getPayment", guards=[requires_authenticated])
     async def get_payment(

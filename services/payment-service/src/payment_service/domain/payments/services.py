@@ -39,6 +39,7 @@ FAILED: Final = "failed"
 REFUNDED: Final = "refunded"
 OPEN: Final = frozenset({REQUIRES_CONFIRMATION, REQUIRES_ACTION})
 """States a provider outcome may still move; the others are settled."""
+STATUSES: Final = (REQUIRES_CONFIRMATION, REQUIRES_ACTION, SUCCEEDED, FAILED, REFUNDED)
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 
@@ -153,6 +154,21 @@ class PaymentService:
                 payment_id=payment.id, order_by=[(Refund.created_at, False)]
             )
         )
+
+    async def refunds_by_payment(self, payments: list[Payment]) -> dict[UUID, list[Refund]]:
+        """The refunds of several payments at once (for a list), keyed by payment id."""
+        grouped: dict[UUID, list[Refund]] = {payment.id: [] for payment in payments}
+        for refund in await self.refunds.of_payments(list(grouped)):
+            grouped[refund.payment_id].append(refund)
+        return grouped
+
+    async def list_payments(
+        self, status: str | None, limit: int, offset: int
+    ) -> tuple[list[Payment], int]:
+        """Every customer's payments for an admin, most recently changed first."""
+        if status is not None and status not in STATUSES:
+            raise InvalidInputError("status", f"one of {', '.join(STATUSES)}")
+        return await self.payments.page(status, limit, offset)
 
     async def get_for(self, principal: Principal, payment_id: UUID) -> Payment:
         """Someone else's payment is reported missing, never shown (admins see all)."""
