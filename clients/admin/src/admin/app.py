@@ -19,6 +19,7 @@ from shopkit.app import request_id_middleware
 from shopkit.health import HealthController
 from shopkit.telemetry import configure_logging
 
+from admin import __version__
 from admin.config import Settings, get_settings
 from admin.controllers import CONTROLLERS
 from admin.errors import exception_handlers
@@ -43,7 +44,7 @@ def _when(value: Any) -> str:
 def _engine_callback(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["money"] = format_money
     engine.engine.filters["when"] = _when
-    engine.engine.globals["app_version"] = get_settings().service.version
+    engine.engine.globals["app_version"] = __version__
 
 
 def create_app(
@@ -84,7 +85,7 @@ def create_app(
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         lifespan=[gateway_lifespan],
-        state=State({"health_checks": []}),
+        state=State({"health_checks": [], "settings": settings}),
         openapi_config=None,
         logging_config=None,
         debug=False,

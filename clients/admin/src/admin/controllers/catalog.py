@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from admin.deps import provide_api
@@ -41,7 +42,7 @@ def _matches(product: dict[str, Any], needle: str) -> bool:
 
 
 async def _search_products(
-    api: Api, q: str, status: str | None, category: str | None
+    api: NamedDependency[Api], q: str, status: str | None, category: str | None
 ) -> tuple[list[dict[str, Any]], int]:
     """Every product matching `q` (name, slug, brand or SKU), scanning the admin listing."""
     first = await api.get("/api/products", limit=100, offset=0, status=status, category=category)
@@ -73,11 +74,11 @@ class ProductController(Controller):
     async def list_products(
         self,
         request: Request[Any, Any, Any],
-        api: Api,
-        q: str = "",
-        status: str = "",
-        category: str = "",
-        offset: int = 0,
+        api: NamedDependency[Api],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
     ) -> Template:
         q = q.strip()
         wanted_status = status if status in STATUSES else None
@@ -117,7 +118,9 @@ class ProductController(Controller):
         )
 
     @get("/new", name="products.new")
-    async def new_product(self, request: Request[Any, Any, Any], api: Api) -> Template:
+    async def new_product(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api]
+    ) -> Template:
         categories = await api.get("/api/categories")
         return page(
             request,
@@ -128,7 +131,9 @@ class ProductController(Controller):
         )
 
     @post("/new", name="products.create")
-    async def create_product(self, request: Request[Any, Any, Any], api: Api) -> Redirect:
+    async def create_product(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api]
+    ) -> Redirect:
         form = await request.form()
         name = str(form.get("name", "")).strip()
         sku = str(form.get("sku", "")).strip()
@@ -155,7 +160,7 @@ class ProductController(Controller):
 
     @get("/{product_id:str}", name="products.detail")
     async def product_detail(
-        self, request: Request[Any, Any, Any], api: Api, product_id: str
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], product_id: FromPath[str]
     ) -> Template:
         product, categories, currencies = await asyncio.gather(
             api.get(_product_path(product_id)),
@@ -177,7 +182,7 @@ class ProductController(Controller):
 
     @post("/{product_id:str}", name="products.save")
     async def save_product(
-        self, request: Request[Any, Any, Any], api: Api, product_id: str
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], product_id: FromPath[str]
     ) -> Redirect:
         here = f"/admin/products/{quote(product_id, safe='')}"
         form = await request.form()
@@ -208,7 +213,7 @@ class ProductController(Controller):
 
     @post("/{product_id:str}/archive", name="products.archive")
     async def archive_product(
-        self, request: Request[Any, Any, Any], api: Api, product_id: str
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], product_id: FromPath[str]
     ) -> Redirect:
         here = f"/admin/products/{quote(product_id, safe='')}"
         try:
@@ -223,7 +228,9 @@ class CategoryController(Controller):
     dependencies = {"api": Provide(provide_api)}
 
     @get("/", name="categories")
-    async def list_categories(self, request: Request[Any, Any, Any], api: Api) -> Template:
+    async def list_categories(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api]
+    ) -> Template:
         categories = await api.get("/api/categories")
         return page(
             request,
@@ -233,7 +240,9 @@ class CategoryController(Controller):
         )
 
     @post("/", name="categories.create")
-    async def create_category(self, request: Request[Any, Any, Any], api: Api) -> Redirect:
+    async def create_category(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api]
+    ) -> Redirect:
         form = await request.form()
         name = str(form.get("name", "")).strip()
         if not name:
@@ -249,7 +258,7 @@ class CategoryController(Controller):
 
     @post("/{category_id:str}", name="categories.save")
     async def rename_category(
-        self, request: Request[Any, Any, Any], api: Api, category_id: str
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], category_id: FromPath[str]
     ) -> Redirect:
         form = await request.form()
         name = str(form.get("name", "")).strip()
@@ -263,7 +272,7 @@ class CategoryController(Controller):
 
     @post("/{category_id:str}/delete", name="categories.delete")
     async def delete_category(
-        self, request: Request[Any, Any, Any], api: Api, category_id: str
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], category_id: FromPath[str]
     ) -> Redirect:
         try:
             await api.delete(f"/api/categories/{quote(category_id, safe='')}")

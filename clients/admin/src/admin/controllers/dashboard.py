@@ -6,10 +6,9 @@ import asyncio
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 
-from admin.config import get_settings
 from admin.deps import provide_api
 from admin.gateway import Api
 from admin.pages import page
@@ -21,8 +20,10 @@ class DashboardController(Controller):
     dependencies = {"api": Provide(provide_api)}
 
     @get("/", name="dashboard")
-    async def dashboard(self, request: Request[Any, Any, Any], api: Api) -> Template:
-        threshold = get_settings().admin.low_stock_threshold
+    async def dashboard(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api]
+    ) -> Template:
+        threshold = request.app.state.settings.admin.low_stock_threshold
         today, low, failed = await asyncio.gather(
             orders_today(api), low_stock(api, threshold), failed_payments(api)
         )

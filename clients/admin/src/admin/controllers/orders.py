@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from admin.deps import provide_api
@@ -52,7 +53,11 @@ class OrderController(Controller):
 
     @get("/", name="orders")
     async def list_orders(
-        self, request: Request[Any, Any, Any], api: Api, status: str = "", offset: int = 0
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[Api],
+        status: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
     ) -> Template:
         wanted = status if status in STATUSES else None
         offset = max(offset, 0)
@@ -72,7 +77,7 @@ class OrderController(Controller):
 
     @get("/{order_id:str}", name="orders.detail")
     async def order_detail(
-        self, request: Request[Any, Any, Any], api: Api, order_id: str
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], order_id: FromPath[str]
     ) -> Template:
         order = await api.get(_order_api(order_id))
         payment: dict[str, Any] | None = None
@@ -96,7 +101,9 @@ class OrderController(Controller):
         )
 
     @post("/{order_id:str}/ship", name="orders.ship")
-    async def ship(self, request: Request[Any, Any, Any], api: Api, order_id: str) -> Redirect:
+    async def ship(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], order_id: FromPath[str]
+    ) -> Redirect:
         try:
             await api.post(f"{_order_api(order_id)}/ship")
         except ApiError as exc:
@@ -104,7 +111,9 @@ class OrderController(Controller):
         return done(request, _order_page(order_id), "Order marked shipped")
 
     @post("/{order_id:str}/cancel", name="orders.cancel")
-    async def cancel(self, request: Request[Any, Any, Any], api: Api, order_id: str) -> Redirect:
+    async def cancel(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], order_id: FromPath[str]
+    ) -> Redirect:
         try:
             await api.post(f"{_order_api(order_id)}/cancel")
         except ApiError as exc:
@@ -112,7 +121,9 @@ class OrderController(Controller):
         return done(request, _order_page(order_id), "Order cancelled")
 
     @post("/{order_id:str}/refund", name="orders.refund")
-    async def refund(self, request: Request[Any, Any, Any], api: Api, order_id: str) -> Redirect:
+    async def refund(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], order_id: FromPath[str]
+    ) -> Redirect:
         here = _order_page(order_id)
         form = await request.form()
         order = await api.get(_order_api(order_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 
 from admin.deps import provide_api
@@ -20,7 +20,7 @@ class RatesController(Controller):
     dependencies = {"api": Provide(provide_api)}
 
     @get("/", name="rates")
-    async def rates(self, request: Request[Any, Any, Any], api: Api) -> Template:
+    async def rates(self, request: Request[Any, Any, Any], api: NamedDependency[Api]) -> Template:
         currencies = await api.get("/api/currencies")
         return page(
             request,
@@ -31,7 +31,9 @@ class RatesController(Controller):
         )
 
     @post("/", name="rates.save")
-    async def save_rates(self, request: Request[Any, Any, Any], api: Api) -> Redirect:
+    async def save_rates(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api]
+    ) -> Redirect:
         form = await request.form()
         currencies = await api.get("/api/currencies")
         base = currencies.get("base_currency", "EUR")

@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from admin.config import get_settings
 from admin.deps import provide_api
 from admin.gateway import Api, ApiError
 from admin.pages import done, page, refused
@@ -37,7 +37,11 @@ class StockController(Controller):
 
     @get("/", name="stock")
     async def stock(
-        self, request: Request[Any, Any, Any], api: Api, sku: str = "", offset: int = 0
+        self,
+        request: Request[Any, Any, Any],
+        api: NamedDependency[Api],
+        sku: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
     ) -> Template:
         sku = sku.strip()
         context: dict[str, Any] = {
@@ -48,7 +52,7 @@ class StockController(Controller):
             "missing": None,
         }
         if not sku:
-            threshold = get_settings().admin.low_stock_threshold
+            threshold = request.app.state.settings.admin.low_stock_threshold
             context["low_stock"] = await low_stock(api, threshold)
             context["threshold"] = threshold
         elif not context["valid"]:
@@ -77,11 +81,13 @@ class StockController(Controller):
         return page(request, "stock.html", section="stock", **context)
 
     @get("/{sku:str}", name="stock.sku")
-    async def stock_of(self, sku: str) -> Redirect:
+    async def stock_of(self, sku: FromPath[str]) -> Redirect:
         return Redirect(_stock_page(sku), status_code=303)
 
     @post("/{sku:str}/set", name="stock.set")
-    async def set_stock(self, request: Request[Any, Any, Any], api: Api, sku: str) -> Redirect:
+    async def set_stock(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], sku: FromPath[str]
+    ) -> Redirect:
         here = _stock_page(sku)
         form = await request.form()
         on_hand = str(form.get("on_hand", "")).strip()
@@ -100,7 +106,9 @@ class StockController(Controller):
         return done(request, here, f"Stock of {sku} set to {int(on_hand)}")
 
     @post("/{sku:str}/adjust", name="stock.adjust")
-    async def adjust_stock(self, request: Request[Any, Any, Any], api: Api, sku: str) -> Redirect:
+    async def adjust_stock(
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], sku: FromPath[str]
+    ) -> Redirect:
         here = _stock_page(sku)
         form = await request.form()
         delta = str(form.get("delta", "")).strip()

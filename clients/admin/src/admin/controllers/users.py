@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from admin.deps import provide_api
@@ -21,7 +22,7 @@ class UserController(Controller):
 
     @get("/", name="users")
     async def list_users(
-        self, request: Request[Any, Any, Any], api: Api, offset: int = 0
+        self, request: Request[Any, Any, Any], api: NamedDependency[Api], offset: FromQuery[int] = 0
     ) -> Template:
         offset = max(offset, 0)
         listing = await api.get("/api/users", limit=PAGE_SIZE, offset=offset)
