@@ -1,0 +1,127 @@
+"""Order history, order detail (its status updated live) and the small status endpoint the
+detail page polls."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from storefront.api import NotLoggedIn
+from storefront.gateway import ApiError, ServiceUnavailable
+from storefront.pages import Shop
+from storefront.templating import status_label, when
+
+PAGE_SIZE = 10
+# The states after which the page stops polling: nothing changes them without staff.
+SETTLED = frozenset({"confirmed", "cancelled", "shipped", "delivered", "refunded"})
+CANCELLABLE = frozenset({"pending", "awaiting_payment"})  # before any money is taken
+
+
+DECLINED = (
+    "Your card was declined. Nothing was charged: the order is cancelled and its items are "
+    "back in stock."
+)
+
+
+def decline_message(order: dict[str, Any], just_declined: bool = False) -> str | None:
+    """The decline, from the order once the saga has cancelled it, or from the checkout that
+    just saw the payment fail (the cancellation follows within a moment)."""
+    if order.get("status") == "cancelled" and order.get("cancel_reason") == "payment_failed":
+        return DECLINED
+    if just_declined and order.get("status") not in SETTLED:
+        return DECLINED
+    return None
+
+
+def status_view(order: dict[str, Any], just_declined: bool = False) -> dict[str, Any]:
+    """What the page shows of an order's progress, and what the poll endpoint answers."""
+    return {
+        "status": order["status"],
+        "label": status_label(order["status"]),
+        "settled": order["status"] in SETTLED,
+        "message": decline_message(order, just_declined),
+        "history": [
+            {
+                "to": change["to"],
+                "label": status_label(change["to"]),
+                "reason": (change.get("reason") or "").replace("_", " "),
+                "at": when(change.get("at")),
+            }
+            for change in order.get("history", [])
+        ],
+    }
+
+
+class OrdersController(Controller):
+    path = "/orders"
+
+    @get("/", operation_id="orders")
+    async def orders(
+        self, shop: NamedDependency[Shop], page: Annotated[int, QueryParameter(ge=1, le=1000)] = 1
+    ) -> Template:
+        answer = await shop.api.get(
+            "/api/orders", {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}, auth=True
+        )
+        total = int(answer.get("total", 0))
+        return await shop.render(
+            "orders.html",
+            {
+                "orders": answer.get("items", []),
+                "page": page,
+                "pages": max(1, -(-total // PAGE_SIZE)),
+                "total": total,
+            },
+        )
+
+    @get("/{order_id:str}", operation_id="order")
+    async def order(self, shop: NamedDependency[Shop], order_id: FromPath[str]) -> Template:
+        order = await _order(shop, order_id)
+        return await shop.render(
+            "order.html",
+            {
+                "order": order,
+                "progress": status_view(order, shop.session.pop_declined(str(order["id"]))),
+                "cancellable": order["status"] in CANCELLABLE,
+            },
+        )
+
+    @get("/{order_id:str}/status", operation_id="orderStatus")
+    async def status(
+        self, shop: NamedDependency[Shop], order_id: FromPath[str]
+    ) -> Response[dict[str, Any]]:
+        """JSON for the order page's poll; errors as JSON too (the page retries)."""
+        try:
+            order = await _order(shop, order_id)
+        except NotLoggedIn:
+            return Response({"error": "not logged in"}, status_code=401)
+        except ApiError as exc:
+            return Response({"error": exc.detail}, status_code=exc.status_code)
+        except ServiceUnavailable as exc:
+            return Response({"error": exc.reason}, status_code=exc.status_code)
+        return Response(status_view(order), headers={"Cache-Control": "no-store"})
+
+    @post("/{order_id:str}/cancel", operation_id="cancelOrder", status_code=303)
+    async def cancel(self, shop: NamedDependency[Shop], order_id: FromPath[str]) -> Redirect:
+        try:
+            await shop.api.post(f"/api/orders/{quote(order_id, safe='')}/cancel", auth=True)
+            shop.session.flash("Your order is cancelled.")
+        except ApiError as exc:
+            shop.session.flash(" ".join(exc.messages()), error=True)
+        return shop.redirect(f"/orders/{quote(order_id, safe='')}")
+
+
+async def _order(shop: NamedDependency[Shop], order_id: FromPath[str]) -> dict[str, Any]:
+    try:
+        order: dict[str, Any] = await shop.api.get(
+            f"/api/orders/{quote(order_id, safe='')}", auth=True
+        )
+    except ApiError as exc:
+        if exc.status_code in (400, 422):  # not an order id at all
+            raise ApiError(404, exc.problem) from None
+        raise
+    return order
