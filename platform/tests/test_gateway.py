@@ -625,8 +625,12 @@ def test_limits_answer_429_problems_and_login_is_limited_first(
     assert passed == 4  # 6 in all (one plus a burst of five), two spent on logins
     assert refused.headers["retry-after"] == "30"
     assert refused.json()["status"] == 429
-    # Health checks and the web apps (RATE_WEB=off here) are not held back by the API limit.
+    # Health checks, preflights, unknown paths and the web apps (RATE_WEB=off here) are not
+    # held back by the API limit.
     assert shop.call("/healthz").status == 200
+    preflight = {"Origin": ALLOWED, "Access-Control-Request-Method": "GET"}
+    assert shop.call("/api/users/me", method="OPTIONS", headers=preflight).status == 204
+    assert shop.call("/api/nothing").status == 404
     assert shop.call("/").status == 200
     assert shop.call("/static/app.js").status == 200
 
