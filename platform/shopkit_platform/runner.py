@@ -216,6 +216,10 @@ def up(*, run_bootstrap: bool = True) -> int:
         return 1
     if state:
         _cleanup_orphans(state)
+    try:  # a bad GATEWAY_* value is refused before anything starts
+        gateway.Settings.from_env()
+    except gateway.GatewayConfigError as exc:
+        raise StepFailed(str(exc)) from None
     if run_bootstrap:
         bootstrap()
     listen = gateway.DEFAULT_LISTEN
