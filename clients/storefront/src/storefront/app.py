@@ -25,6 +25,7 @@ from storefront.gateway import Gateway
 from storefront.pages import provide_shop
 from storefront.reference import ReferenceData
 from storefront.session import session_config
+from storefront.timing import server_timing_middleware
 
 HERE = Path(__file__).parent
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"shop": Provide(provide_shop)},
         middleware=[
+            DefineMiddleware(server_timing_middleware),
             DefineMiddleware(request_id_middleware),
             session_config(settings.storefront).middleware,
         ],

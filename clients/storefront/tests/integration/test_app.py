@@ -140,3 +140,8 @@ def test_a_hanging_gateway_times_out_into_a_friendly_page(silent_gateway: str) -
         response = client.get("/")
     assert response.status_code == 503
     assert "took too long" in response.text
+
+
+def test_every_response_says_its_server_time(client: TestClient) -> None:  # type: ignore[type-arg]
+    timing = client.get("/health/live").headers["server-timing"]
+    assert timing.startswith("app;dur=")

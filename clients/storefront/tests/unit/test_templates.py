@@ -210,7 +210,7 @@ def test_order_page(render: Any) -> None:
         },
         "history": [{"to": "pending", "reason": "placed", "at": "2026-12-02T00:34:28Z"}],
     }
-    html = render("order.html", order=order, progress=status_view(order), cancellable=False)
+    html = render("order.html", order=order, progress=status_view(order))
     assert 'data-testid="order-status"' in html
     assert ">cancelled</strong>" in html
     assert html.count('role="alert"') == 1

@@ -44,6 +44,7 @@ def status_view(order: dict[str, Any], just_declined: bool = False) -> dict[str,
         "status": order["status"],
         "label": status_label(order["status"]),
         "settled": order["status"] in SETTLED,
+        "cancellable": order["status"] in CANCELLABLE,
         "message": decline_message(order, just_declined),
         "history": [
             {
@@ -86,7 +87,6 @@ class OrdersController(Controller):
             {
                 "order": order,
                 "progress": status_view(order, shop.session.pop_declined(str(order["id"]))),
-                "cancellable": order["status"] in CANCELLABLE,
             },
         )
 

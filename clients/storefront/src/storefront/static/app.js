@@ -179,6 +179,8 @@
         messageEl.appendChild(alert);
       }
       if (view.settled && waiting) waiting.hidden = true;
+      var cancel = document.querySelector("[data-cancel-form]");
+      if (cancel && !view.cancellable) cancel.hidden = true;
     }
     function poll() {
       fetch(url, { headers: { accept: "application/json" }, cache: "no-store" })
