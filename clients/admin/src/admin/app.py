@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -53,6 +54,8 @@ def create_app(
     """The app; `transport` lets a test talk to the gateway through something else."""
     settings = settings or get_settings()
     configure_logging(settings.service)
+    # Every gateway call is logged by our client on failure; httpx's line per request is noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     @asynccontextmanager
     async def gateway_lifespan(app: Litestar) -> AsyncIterator[None]:
