@@ -267,7 +267,7 @@ def bootstrap(*, python_only: bool = False) -> None:
     ready, missing = runnable(services)
     for line in missing:
         warn(line)
-    with step(f"databases ({len(services)} registered service(s))") as notes:
+    with step(f"databases ({sum(1 for s in services if s.database)} registered)") as notes:
         ensure_databases(services, notes)
     with step("migrations") as notes:
         migrate(ready, notes)
