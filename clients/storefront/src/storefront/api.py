@@ -3,6 +3,7 @@ attached (and refreshed once on a 401), errors turned into `ApiError` / `Service
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,9 @@ class ShopApi:
         self._gateway = gateway
         self.session = session
         self._headers = dict(headers)
+        # Calls made concurrently for one page may all meet an expired token; one refreshes,
+        # the others wait and retry with its result (a refresh token works only once).
+        self._refresh_lock = asyncio.Lock()
 
     @classmethod
     def for_request(
@@ -68,10 +72,15 @@ class ShopApi:
         the cart calls send it whenever there is one, as a guest cart needs none."""
         if auth and not self.session.logged_in:
             raise NotLoggedIn
+        token_sent = self.session.access_token
         response = await self._send(method, path, params, json, headers)
-        if response.status_code == 401 and self.session.logged_in:
-            if not await self._refresh():
-                self.session.log_out()
+        if response.status_code == 401 and self.session.logged_in and not _is_auth(path):
+            async with self._refresh_lock:
+                stale = self.session.access_token == token_sent
+                if stale and not await self._refresh():
+                    self.session.log_out()
+                    raise NotLoggedIn
+            if not self.session.logged_in:
                 raise NotLoggedIn
             response = await self._send(method, path, params, json, headers)
             if response.status_code == 401:
@@ -111,6 +120,11 @@ class ShopApi:
         tokens = response.json()
         self.session.set_tokens(tokens["access_token"], tokens["refresh_token"])
         return True
+
+
+def _is_auth(path: str) -> bool:
+    """Login, register and refresh answer 401 for their own reasons, never a stale token."""
+    return path.startswith("/api/auth/")
 
 
 def _result(response: httpx.Response) -> Any:
