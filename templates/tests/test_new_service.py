@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import subprocess
+import sys
+import textwrap
 import tomllib
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from shopkit.db import drop_database
 
 REPO = Path(__file__).resolve().parents[2]
+VENV = Path(os.environ.get("SHOPKIT_VENV", REPO / ".venv"))
 
 
 @pytest.fixture
@@ -45,6 +52,10 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         assert (clone / ".github/workflows" / f"{slug}.yml").exists()
         assert (clone / "services" / slug / "requirements.lock").exists()
         assert (clone / "services" / slug / "docs/openapi.json").exists()
+        compose = yaml.safe_load((clone / "platform/compose.yaml").read_text())["services"]
+        assert {slug, f"{slug}-migrate", f"{slug}-seed"} <= set(compose)
+        kustomization = yaml.safe_load((clone / "platform/k8s/kustomization.yaml").read_text())
+        assert f"../../services/{slug}/deploy" in kustomization["resources"]
 
         checks = subprocess.run(
             ["make", "catalog", "gateway-config"],
@@ -61,3 +72,134 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         assert tests.returncode == 0, tests.stdout[-3000:]
     finally:
         asyncio.run(drop_database(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"))
+
+
+# --- the deploy assets: baked and registered as `make new-service` does, then test_deploy.py ---
+
+REGISTER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, "templates/tools")
+    import bake, new_service
+    slug = sys.argv[1]
+    placed = new_service.choose(slug, None)
+    bake.render(new_service.template_context(slug, placed), bake.REPO / "services")
+    new_service.register_everywhere(slug, placed)
+    """
+)
+HAND_WRITTEN = [
+    "platform/k8s/kustomization.yaml",
+    "platform/k8s/ingress.yaml",
+    "platform/k8s/README.md",
+    "platform/compose.yaml",
+    "platform/observability/compose/prometheus.yml",
+    "platform/observability/grafana-dashboard.json",
+]
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone with review-service baked and registered by the working tree's new_service.py.
+
+    No lock, install or database (what the golden path above adds): the deploy assets depend
+    only on the registry and the baked files. The clone is of the last commit; its
+    templates/tools are replaced by the working tree's, the code under test.
+    """
+    target = tmp_path_factory.mktemp("deploy") / "shopkit"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(target)], check=True)
+    shutil.rmtree(target / "templates" / "tools")
+    shutil.copytree(
+        REPO / "templates" / "tools",
+        target / "templates" / "tools",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    subprocess.run(
+        [sys.executable, "-c", REGISTER, "review-service"],
+        cwd=target, check=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "SHOPKIT_ROOT"},
+    )  # fmt: skip
+    return target
+
+
+def load_yaml(clone: Path, path: str) -> Any:
+    return yaml.safe_load((clone / path).read_text())
+
+
+def test_the_deploy_assets_name_the_new_service_with_its_port_and_routes(
+    registered: Path,
+) -> None:
+    entry = tomllib.loads((registered / "platform/services.toml").read_text())["services"][
+        "review-service"
+    ]
+    port, routes = entry["port"], entry["routes"]
+    assert (port, routes) == (3010, ["/api/review"])
+
+    kustomization = load_yaml(registered, "platform/k8s/kustomization.yaml")
+    assert "../../services/review-service/deploy" in kustomization["resources"]
+    assert {"name": "shopkit/review-service", "newTag": "latest"} in kustomization["images"]
+
+    (ingress, _streams) = yaml.safe_load_all((registered / "platform/k8s/ingress.yaml").read_text())
+    paths = {
+        (path["path"], path["pathType"], path["backend"]["service"]["name"])
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]
+    }
+    assert {(route, "Prefix", "review-service") for route in routes} <= paths
+
+    readme = (registered / "platform/k8s/README.md").read_text()
+    assert "| `review-service-secrets` | `DATABASE_URL`, `BROKER_URL` | database `review` |" in (
+        readme
+    )
+
+    compose = load_yaml(registered, "platform/compose.yaml")["services"]
+    url = "postgresql+asyncpg://postgres:postgres@postgres:5432/review"
+    service = compose["review-service"]
+    assert service["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert service["environment"]["SERVICE_PORT"] == str(port)
+    assert service["environment"]["DATABASE_URL"] == url
+    assert "healthcheck" in service
+    assert compose["review-service-migrate"]["command"] == ["migrate"]
+    assert compose["review-service-migrate"]["environment"] == {"DATABASE_URL": url}
+    assert compose["review-service-seed"]["command"] == ["seed"]
+    assert compose["gateway"]["depends_on"]["review-service"] == {"condition": "service_healthy"}
+
+    prometheus = load_yaml(registered, "platform/observability/compose/prometheus.yml")
+    (shopkit_job,) = [job for job in prometheus["scrape_configs"] if job["job_name"] == "shopkit"]
+    targets = shopkit_job["static_configs"][0]["targets"]
+    assert f"review-service:{port}" in targets
+    assert targets == sorted(targets, key=lambda target: int(target.rsplit(":", 1)[1]))
+
+    dashboard = json.loads(
+        (registered / "platform/observability/grafana-dashboard.json").read_text()
+    )
+    (variable,) = [v for v in dashboard["templating"]["list"] if v["name"] == "service"]
+    assert "review-service" in variable["query"].split(",")
+    assert "review-service" in [option["value"] for option in variable["options"]]
+
+    nginx_conf = (registered / "platform/gateway/compose/nginx.conf").read_text()
+    assert f"server review-service:{port} " in nginx_conf
+
+
+def test_the_hand_written_assets_only_gain_lines(registered: Path) -> None:
+    """Comments, order and layout stay: the YAML and Markdown diffs are additions only, and
+    the dashboard changes one line (the variable's comma-separated `query`)."""
+    numstat = subprocess.run(
+        ["git", "diff", "--numstat", "--", *HAND_WRITTEN],
+        cwd=registered, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rows = [line.split("\t") for line in numstat.splitlines()]
+    removed = {path: int(deleted) for _added, deleted, path in rows}
+    assert removed == {
+        **dict.fromkeys(HAND_WRITTEN, 0),
+        "platform/observability/grafana-dashboard.json": 1,
+    }
+
+
+def test_the_deploy_checks_pass_for_the_clone(registered: Path) -> None:
+    """platform/tests/test_deploy.py, run in the clone: everything agrees with its registry."""
+    env = {k: v for k, v in os.environ.items() if k != "SHOPKIT_ROOT"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_deploy.py"],
+        cwd=registered / "platform", capture_output=True, text=True, timeout=600,
+        env={**env, "SHOPKIT_VENV": str(VENV)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
