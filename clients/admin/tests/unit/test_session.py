@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from admin.gateway import ApiError
@@ -45,3 +46,22 @@ def test_problem_details_read_as_one_sentence() -> None:
     )
     assert validation.message == "Validation failed on_hand: too big"
     assert ApiError(404, "Not Found").message == "Not Found"
+
+
+def test_problem_json_and_other_error_bodies_become_api_errors() -> None:
+    problem = httpx.Response(
+        409,
+        headers={"content-type": "application/problem+json"},
+        json={
+            "title": "Conflict",
+            "status": 409,
+            "detail": "SKU 'X' already belongs to another product",
+            "invalid_params": [{"name": "variants[0].sku", "reason": "taken"}],
+            "code": "sku-taken",
+        },
+    )
+    error = ApiError.from_response(problem)
+    assert (error.status, error.code) == (409, "sku-taken")
+    assert error.message == "SKU 'X' already belongs to another product variants[0].sku: taken"
+    plain = ApiError.from_response(httpx.Response(404, text="<html>nope</html>"))
+    assert (plain.status, plain.message) == (404, "Not Found")
