@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
+from admin.deps import next_path
 from admin.gateway import ApiError, GatewayUnavailable
 from admin.pages import page
 from admin.session import CsrfFailed, LoginRequired, clear_login, safe_next
@@ -51,8 +52,8 @@ def gateway_unavailable(request: Request[Any, Any, Any], exc: GatewayUnavailable
 
 def api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:
     if exc.status == 401:
-        clear_login(request)
-        return login_required(request, LoginRequired("/admin"))
+        clear_login(request)  # the token was refused (revoked, or the keys rotated)
+        return login_required(request, LoginRequired(next_path(request)))
     if exc.status == 403:
         return _error_page(request, 403, "Not allowed", exc.message)
     if exc.status == 404:
