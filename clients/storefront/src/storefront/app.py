@@ -15,7 +15,13 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from shopkit.app import request_id_middleware
-from shopkit.telemetry import configure_logging
+from shopkit.telemetry import (
+    configure_logging,
+    configure_tracing,
+    metrics_controller,
+    opentelemetry_plugin,
+    prometheus_config,
+)
 
 from storefront import templating
 from storefront.config import Settings, get_settings
@@ -33,6 +39,8 @@ HERE = Path(__file__).parent
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.service)
+    configure_tracing(settings.service, settings.telemetry)
+    metrics = prometheus_config(settings.service)  # /metrics: the RED dashboard's figures
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call is noise
 
     @asynccontextmanager
@@ -47,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
+            metrics_controller(),
             create_static_files_router(
                 path="/static",
                 directories=[HERE / "static"],
@@ -59,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(server_timing_middleware),
             DefineMiddleware(request_id_middleware),
+            metrics.middleware,
             session_config(settings.storefront).middleware,
         ],
         template_config=TemplateConfig(
@@ -67,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine_callback=templating.configure,
         ),
         exception_handlers=exception_handlers(),
+        plugins=[opentelemetry_plugin()],
         lifespan=[lifespan],
         state=State({"settings": settings, "reference": ReferenceData()}),
         openapi_config=None,

@@ -9,7 +9,7 @@ import hashlib
 from functools import lru_cache
 
 import msgspec
-from shopkit.config import ServiceSettings, from_env
+from shopkit.config import ServiceSettings, TelemetrySettings, from_env
 
 from storefront import __version__
 
@@ -48,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings
     gateway: GatewaySettings
     storefront: StorefrontSettings
+    telemetry: TelemetrySettings
 
 
 def load_settings() -> Settings:
@@ -55,6 +56,7 @@ def load_settings() -> Settings:
         service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
         gateway=from_env(GatewaySettings, prefix="GATEWAY_"),
         storefront=from_env(StorefrontSettings, prefix="STOREFRONT_"),
+        telemetry=from_env(TelemetrySettings),
     )
 
 

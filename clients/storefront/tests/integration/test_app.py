@@ -145,3 +145,11 @@ def test_a_hanging_gateway_times_out_into_a_friendly_page(silent_gateway: str) -
 def test_every_response_says_its_server_time(client: TestClient) -> None:  # type: ignore[type-arg]
     timing = client.get("/health/live").headers["server-timing"]
     assert timing.startswith("app;dur=")
+
+
+def test_metrics_count_the_pages_served(client: TestClient) -> None:  # type: ignore[type-arg]
+    client.get("/no/such/page")
+    metrics = client.get("/metrics").text
+    assert "shopkit_requests_total{" in metrics
+    assert 'service="storefront"' in metrics
+    assert 'status_code="404"' in metrics
