@@ -196,6 +196,9 @@ class _Location:
     stream: bool = False
 
 
+INTERNAL_PATHS = ("= /metrics", "^~ /health/")
+
+
 def _matches(prefix: str) -> list[str]:
     """A prefix matches itself and everything below it, never `/api/usersX` for `/api/users`."""
     return ["/"] if prefix == "/" else [f"= {prefix}", f"^~ {prefix}/"]
@@ -232,8 +235,9 @@ def render(
         for path in s.streams:
             locations.setdefault(f"= {path}", _Location(f"= {path}", s)).stream = True
     blocks = [_location(loc, settings) for loc in locations.values()]
-    # Unknown API paths are a JSON 404 even when a web app has the catch-all `/`.
-    missing = ["/"] if "/" not in locations else ["= /api", "^~ /api/"]
+    # Unknown API paths are a JSON 404 even when a web app has the catch-all `/`, and so are
+    # that app's operational endpoints (metrics and health are for the platform, not the public).
+    missing = ["/"] if "/" not in locations else ["= /api", "^~ /api/", *INTERNAL_PATHS]
     blocks += [
         f"        location {match} {{\n"
         "            default_type application/problem+json;\n"

@@ -567,6 +567,15 @@ def test_unknown_api_paths_are_a_json_404_never_the_storefront(shop: Gateway, pa
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("path", ["/metrics", "/health/live", "/health/ready"])
+def test_the_storefronts_metrics_and_health_are_not_public(shop: Gateway, path: str) -> None:
+    reply = shop.call(path)
+    assert reply.status == 404
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert path not in shop.upstreams["storefront"].hits
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize(("path", "name"), [("/api/users/me", "users"), ("/admin/orders", "admin")])
 def test_upstream_connections_are_kept_alive_for_services_and_apps(
     shop: Gateway, path: str, name: str
