@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from shopkit.config import HttpSettings, ServiceSettings
+from shopkit.config import HttpSettings, ServiceSettings, TelemetrySettings
 
 from admin.app import create_app
 from admin.config import AdminSettings, GatewaySettings, Settings
@@ -33,6 +33,7 @@ def settings() -> Settings:
         gateway=GatewaySettings(url=f"http://127.0.0.1:{closed_port()}"),
         admin=AdminSettings(session_secret="test-session-secret-0123456789"),
         http=HttpSettings(timeout_seconds=2.0, retries=0),
+        telemetry=TelemetrySettings(),
     )
 
 

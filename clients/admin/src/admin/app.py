@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -18,7 +17,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from shopkit.app import request_id_middleware
 from shopkit.health import HealthController
-from shopkit.telemetry import configure_logging
+from shopkit.telemetry import (
+    configure_logging,
+    configure_tracing,
+    metrics_controller,
+    opentelemetry_plugin,
+    prometheus_config,
+)
 
 from admin import __version__
 from admin.config import Settings, get_settings
@@ -48,18 +53,17 @@ def _engine_callback(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["app_version"] = __version__
 
 
-def create_app(
-    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
-) -> Litestar:
-    """The app; `transport` lets a test talk to the gateway through something else."""
+def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.service)
+    configure_tracing(settings.service, settings.telemetry)
+    metrics = prometheus_config(settings.service)  # /metrics: the RED dashboard's figures
     # Every gateway call is logged by our client on failure; httpx's line per request is noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     @asynccontextmanager
     async def gateway_lifespan(app: Litestar) -> AsyncIterator[None]:
-        gateway = Gateway(settings.gateway.url, settings.http, transport=transport)
+        gateway = Gateway(settings.gateway.url, settings.http)
         app.state.gateway = gateway
         try:
             yield
@@ -78,8 +82,13 @@ def create_app(
         cache_control=None,
     )
     return Litestar(
-        route_handlers=[HealthController, admin, static],
-        middleware=[request_id_middleware, session_config(settings.admin).middleware],
+        route_handlers=[HealthController, metrics_controller(), admin, static],
+        middleware=[
+            request_id_middleware,
+            metrics.middleware,
+            session_config(settings.admin).middleware,
+        ],
+        plugins=[opentelemetry_plugin()],
         exception_handlers=exception_handlers(),
         template_config=TemplateConfig(
             directory=HERE / "templates",

@@ -9,7 +9,7 @@ import hashlib
 from functools import lru_cache
 
 import msgspec
-from shopkit.config import HttpSettings, ServiceSettings, from_env
+from shopkit.config import HttpSettings, ServiceSettings, TelemetrySettings, from_env
 
 from admin import __version__
 
@@ -54,6 +54,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     gateway: GatewaySettings
     admin: AdminSettings
     http: HttpSettings
+    telemetry: TelemetrySettings
 
 
 def load_settings() -> Settings:
@@ -63,6 +64,7 @@ def load_settings() -> Settings:
         admin=from_env(AdminSettings, prefix="ADMIN_"),
         # One retry at most: a person is waiting for the page.
         http=from_env(HttpSettings, retries=1, timeout_seconds=10.0),
+        telemetry=from_env(TelemetrySettings),
     )
 
 

@@ -84,17 +84,9 @@ class ApiError(Exception):
 class Gateway:
     """The app-wide client; `bind()` gives a per-request `Api`."""
 
-    def __init__(
-        self,
-        base_url: str,
-        settings: HttpSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, base_url: str, settings: HttpSettings) -> None:
         self.base_url = base_url
-        self._client = ServiceClient(
-            base_url, settings=settings, name="gateway", transport=transport
-        )
+        self._client = ServiceClient(base_url, settings=settings, name="gateway")
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -191,3 +191,11 @@ def test_unknown_pages_are_html_404s(client: TestClient[Litestar]) -> None:
     response = client.get("/admin/nothing/here/at/all")
     assert response.status_code == 404
     assert "There is no such page" in response.text
+
+
+def test_metrics_count_the_pages_served(client: TestClient[Litestar]) -> None:
+    client.get("/admin/login")
+    metrics = client.get("/metrics").text
+    assert "shopkit_requests_total{" in metrics
+    assert 'service="admin"' in metrics
+    assert 'path="/admin/login"' in metrics
