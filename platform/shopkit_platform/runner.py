@@ -95,7 +95,10 @@ class Stack:
             "started": time.time(),
             "processes": [asdict(p) for p in self.procs],
         }
-        UP_STATE.write_text(json.dumps(state, indent=2))
+        # Atomically: `make down` (or a test) may read it at any moment.
+        partial = UP_STATE.with_suffix(".json.partial")
+        partial.write_text(json.dumps(state, indent=2))
+        partial.replace(UP_STATE)
 
     def dead(self) -> list[Proc]:
         return [p for p in self.procs if self.popen[p.pid].poll() is not None]
