@@ -277,9 +277,85 @@ def products_with_skus_exist(settings: Settings) -> Callable[..., None]:
     return setup
 
 
+def category_with_subcategory_exists(settings: Settings) -> Callable[..., None]:
+    """The root category `contract-audio` ("Audio") and its child `contract-headphones`
+    ("Headphones"): the storefront builds its navigation and breadcrumbs from such a tree."""
+
+    def setup(**_: Any) -> None:
+        async def operation(session: AsyncSession) -> None:
+            await _category(session)
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+def _shown_product(slug: str, category_id: uuid.UUID) -> ProductCreate:
+    """What a product page shows: two SKUs with options (black 12.99 EUR, white 14.99 EUR),
+    priced in every currency by the rates, a photo, a description and attributes."""
+    sku = slugify(slug).upper()[:56]
+    return ProductCreate(
+        name="Contract Studio Headphones",
+        slug=slug,
+        category_id=category_id,
+        brand="Acme",
+        description="Closed-back studio headphones.",
+        status="active",
+        images=["https://img.shopkit.dev/contract/studio.jpg"],
+        attributes={"connectivity": "wired"},
+        variants=[
+            VariantIn(
+                sku=f"{sku}-BLK",
+                options={"colour": "black"},
+                base_price=MoneyIn(amount=1299, currency="EUR"),
+            ),
+            VariantIn(
+                sku=f"{sku}-WHT",
+                options={"colour": "white"},
+                base_price=MoneyIn(amount=1499, currency="EUR"),
+            ),
+        ],
+    )
+
+
+def product_with_variants_exists(settings: Settings) -> Callable[..., None]:
+    """An active product under the `slug` asked (in `contract-headphones`), as
+    `_shown_product` describes it; one that exists is brought back to that state."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        slug = str((parameters or {}).get("slug", "contract-studio-headphones"))
+
+        async def operation(session: AsyncSession) -> None:
+            products = ProductService(session=session)
+            wanted = _shown_product(slug, await _category(session))
+            existing = await products.get_one_or_none(slug=slug)
+            if existing is None:
+                await products.create_product(wanted)
+                return
+            await products.update_product(
+                existing.id,
+                ProductUpdate(
+                    name=wanted.name,
+                    category_id=wanted.category_id,
+                    brand=wanted.brand,
+                    description=wanted.description,
+                    status=wanted.status,
+                    images=wanted.images,
+                    attributes=wanted.attributes,
+                    variants=wanted.variants,
+                ),
+            )
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
 STATES: dict[str, StateSetup] = {
     "active products exist": active_products_exist,
     "products with SKUs exist": products_with_skus_exist,
+    "a category with a subcategory exists": category_with_subcategory_exists,
+    "a product with variants exists": product_with_variants_exists,
 }
 MESSAGES: dict[str, MessageBuilder] = {
     "a product.created event": product_created,

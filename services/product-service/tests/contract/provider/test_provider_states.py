@@ -60,3 +60,43 @@ def test_products_with_skus_exist_at_1999_eur_and_the_starting_rates(
         items = lookup(http, skus, "USD")
         assert [(i["status"], i["price"]["amount"]) for i in items] == [("active", 2159)] * 2
         assert items[0]["product_id"] == product_id  # brought back, not created again
+
+
+def test_a_product_with_variants_exists_under_the_slug_asked(
+    settings: Settings, token_factory: Any
+) -> None:
+    slug = f"contract-shown-{uuid.uuid4().hex[:6]}"
+    setup = STATES["a product with variants exists"](settings)
+    admin = {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}
+
+    with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as http:
+        STATES["a category with a subcategory exists"](settings)()
+        setup(parameters={"slug": slug})
+        shown = http.get(f"/api/products/{slug}", params={"currency": "USD"})
+        assert shown.status_code == 200, shown.text
+        product = shown.json()
+        assert product["category"]["slug"] == "contract-headphones"
+        assert [(v["options"], v["price"]["currency"]) for v in product["variants"]] == [
+            ({"colour": "black"}, "USD"),
+            ({"colour": "white"}, "USD"),
+        ]
+
+        # Someone archived it and dropped a SKU: the state puts it back, under the same id.
+        changed = http.patch(
+            f"/api/products/{product['id']}",
+            json={
+                "status": "archived",
+                "variants": [{"sku": product["variants"][0]["sku"], "base_price": {"amount": 1}}],
+            },
+            headers=admin,
+        )
+        assert changed.status_code == 200, changed.text
+        setup(parameters={"slug": slug})
+
+        again = http.get(f"/api/products/{slug}", params={"currency": "USD"}).json()
+        assert (again["id"], again["status"], len(again["variants"])) == (
+            product["id"],
+            "active",
+            2,
+        )
+        assert again["variants"][0]["base_price"] == {"amount": 1299, "currency": "EUR"}
