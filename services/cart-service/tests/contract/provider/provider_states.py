@@ -6,6 +6,10 @@
   the message, produced by the same code the service publishes with (never a hand-made dict).
 - `request_headers(token_factory)`: headers added to every replayed HTTP request; a consumer's
   pact shows the shape of its bearer token, this supplies one the app under test accepts.
+  The verifier adds them to every request, also to those a pact sends without a token (the
+  storefront's guest cart), so the token holds the state's customer as subject and no role:
+  a customer cart still answers only to its owner, and a request without a token in the pact
+  is served as a guest's would be (a role would make `POST /api/carts` the customer's cart).
 
 cart-service publishes no events, so `MESSAGES` is empty. A cart is priced when it is read, so
 during verification the app's product- and inventory-service calls go to the contract-backed
@@ -56,16 +60,40 @@ async def _customer_cart(
         await client.aclose()
 
 
-def customer_cart_with_lines(settings: Settings) -> Callable[..., None]:
+async def _guest_cart(settings: Settings, cart_id: str, skus: list[str], currency: str) -> None:
+    """A guest cart under the id the consumer names, holding `QUANTITY` of each SKU (none when
+    no `skus` are named), expiring like any guest cart; its lines written by the store."""
+    client = aioredis.Redis.from_url(settings.redis.url)
+    store = CartStore(
+        client, prefix=settings.cart.key_prefix, guest_ttl_seconds=settings.cart.guest_ttl_seconds
+    )
+    try:
+        await client.delete(store.meta_key(cart_id), store.lines_key(cart_id))
+        await client.hset(
+            store.meta_key(cart_id), mapping={"currency": currency, "customer_id": ""}
+        )
+        await client.expire(store.meta_key(cart_id), settings.cart.guest_ttl_seconds)
+        cart = StoredCart(id=cart_id, currency=currency, customer_id=None, lines={})
+        for sku in skus:
+            await store.set_line(
+                cart, sku, expected=0, quantity=QUANTITY, max_lines=settings.cart.max_lines
+            )
+    finally:
+        await client.aclose()
+
+
+def _skus(params: dict[str, Any], default: str = "") -> list[str]:
+    return [sku.strip() for sku in str(params.get("skus", default)).split(",") if sku.strip()]
+
+
+def guest_cart_exists(settings: Settings) -> Callable[..., None]:
     def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
         params = parameters or {}
-        skus = str(params.get("skus", "SKU-1"))
         asyncio.run(
-            _customer_cart(
+            _guest_cart(
                 settings,
                 cart_id=str(params["cart_id"]),
-                customer_id=str(params["customer_id"]),
-                skus=[sku.strip() for sku in skus.split(",") if sku.strip()],
+                skus=_skus(params),
                 currency=str(params.get("currency", "EUR")),
             )
         )
@@ -73,7 +101,26 @@ def customer_cart_with_lines(settings: Settings) -> Callable[..., None]:
     return setup
 
 
-STATES: dict[str, StateSetup] = {"a customer cart with lines exists": customer_cart_with_lines}
+def customer_cart_with_lines(settings: Settings) -> Callable[..., None]:
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        asyncio.run(
+            _customer_cart(
+                settings,
+                cart_id=str(params["cart_id"]),
+                customer_id=str(params["customer_id"]),
+                skus=_skus(params, "SKU-1"),
+                currency=str(params.get("currency", "EUR")),
+            )
+        )
+
+    return setup
+
+
+STATES: dict[str, StateSetup] = {
+    "a customer cart with lines exists": customer_cart_with_lines,
+    "a guest cart exists": guest_cart_exists,
+}
 MESSAGES: dict[str, MessageBuilder] = {}
 
 
@@ -89,7 +136,7 @@ def _customer_in_states() -> str:
 
 
 def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """A customer token for the state's customer, so the cart's ownership check runs for real
-    (order-service forwards its customer's token)."""
-    token = token_factory(roles=("customer",), subject=_customer_in_states())
+    """A token for the state's customer, so the cart's ownership check runs for real
+    (order-service forwards its customer's token); without a role (see above)."""
+    token = token_factory(roles=(), subject=_customer_in_states())
     return {"Authorization": f"Bearer {token}"}
