@@ -3,6 +3,8 @@
 - `STATES`: provider state name -> `setup(settings)` returning the function Pact calls (with the
   state's parameters) to put the real database in that state before an HTTP interaction.
   order-service's "create a payment" needs no state: the payment is made by the request itself.
+  The admin's states make payments through `PaymentService` with the sandbox provider, as a
+  customer would, and commit them.
 - `MESSAGES`: message description -> `build(settings)` returning the function Pact calls to get
   the message, produced by the same code the service publishes with (never a hand-made dict):
   a payment is created, confirmed (and refunded) through `PaymentService` with the sandbox
@@ -21,10 +23,11 @@ from shopkit.auth import Principal
 from shopkit.messaging import decode_envelope
 from shopkit.messaging._models import OutboxMessage
 from shopkit.money import Money
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from payment_service.config import Settings
+from payment_service.db.models import Payment, ProviderEventLog, Refund
 from payment_service.domain.payments.providers import SandboxProvider
 from payment_service.domain.payments.schemas import PaymentCreate, RefundCreate
 from payment_service.domain.payments.services import PaymentService
@@ -98,7 +101,76 @@ def _message(scenario: Scenario, event_type: str) -> MessageBuilder:
     return setup
 
 
-STATES: dict[str, StateSetup] = {}
+def _customer() -> Principal:
+    return Principal(subject=f"customer-{uuid.uuid4().hex[:8]}", roles=frozenset({"customer"}))
+
+
+async def _committed(
+    settings: Settings, scenario: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    engine = create_async_engine(settings.database.url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        async with sessions() as session:
+            await scenario(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def failed_payment_exists(settings: Settings) -> Callable[..., None]:
+    """One more payment declined by the card (`pm_card_chargeDeclined`): the dashboard's list."""
+
+    def setup(**_: Any) -> None:
+        async def scenario(session: AsyncSession) -> None:
+            await _failed(PaymentService(session, SandboxProvider()), _customer())
+
+        asyncio.run(_committed(settings, scenario))
+
+    return setup
+
+
+def captured_payment_exists(settings: Settings) -> Callable[..., None]:
+    """The payment `payment_id` (a UUID) of `amount` minor units in `currency`, paid with
+    `pm_card_visa` and not refunded. It is made afresh: an earlier payment with that id goes
+    first, with its refunds and provider events. The payment is created with the id the service
+    gives it and then renamed to `payment_id` before it is confirmed (the service picks its own
+    ids; a consumer's pact names one). Running it again changes nothing."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        payment_id = uuid.UUID(str(params["payment_id"]))
+        amount = Money(int(params.get("amount", 1999)), str(params.get("currency", "EUR")))
+
+        async def scenario(session: AsyncSession) -> None:
+            await session.execute(
+                delete(ProviderEventLog).where(ProviderEventLog.payment_id == payment_id)
+            )
+            await session.execute(delete(Refund).where(Refund.payment_id == payment_id))
+            await session.execute(delete(Payment).where(Payment.id == payment_id))
+            payments = PaymentService(session, SandboxProvider())
+            customer = _customer()
+            created, _ = await payments.create_payment(
+                customer,
+                PaymentCreate(order_id=str(uuid.uuid4()), amount=amount),
+                uuid.uuid4().hex,
+            )
+            await session.execute(
+                update(Payment).where(Payment.id == created.id).values(id=payment_id)
+            )
+            session.expunge(created)
+            paid = await payments.confirm(customer, payment_id, "pm_card_visa")
+            assert paid.status == "succeeded"
+
+        asyncio.run(_committed(settings, scenario))
+
+    return setup
+
+
+STATES: dict[str, StateSetup] = {
+    "a failed payment exists": failed_payment_exists,
+    "a captured payment exists": captured_payment_exists,
+}
 MESSAGES: dict[str, MessageBuilder] = {
     "a payment.succeeded event": _message(_succeeded, PaymentSucceeded.event_type),
     "a payment.failed event": _message(_failed, PaymentFailed.event_type),
@@ -107,5 +179,6 @@ MESSAGES: dict[str, MessageBuilder] = {
 
 
 def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """order-service creates payments with its customer's token: replay with one we accept."""
-    return {"Authorization": f"Bearer {token_factory(roles=('customer',))}"}
+    """A token we accept, for every replayed request: order-service creates payments with its
+    customer's token, the admin lists failed payments and refunds with an admin's."""
+    return {"Authorization": f"Bearer {token_factory(roles=('customer', 'admin'))}"}

@@ -9,6 +9,11 @@ Each message is made by the real flow (`AuthService.register`, `request_password
 the test database; the message is the envelope exactly as the outbox staged it (the bytes the
 relay would publish), and the transaction is then rolled back, so no account is left behind.
 Pact calls these from its own threads, where no event loop runs, hence `asyncio.run`.
+
+Replayed requests carry `request_headers`' bearer token. This service trusts only the keys in
+its own key table (it never asks a JWKS), so that token is signed by `replay_key()`, a real
+signing key the states store in the table as a rotation would, and names `ADMIN_ID`, the
+account "an admin account exists" keeps with the pact's email and password.
 """
 
 from __future__ import annotations
@@ -16,15 +21,22 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
+import jwt
+from shopkit.auth import ROLE_ADMIN, ROLE_CUSTOMER, SigningKey, TokenIssuer, generate_signing_key
 from shopkit.messaging import OutboxMessage, decode_envelope
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from user_service.config import Settings
+from user_service.db import models
+from user_service.domain.accounts._passwords import Passwords
 from user_service.domain.accounts.schemas import UserCreate
+from user_service.domain.accounts.services import UserService, normalise_email
 from user_service.domain.auth import Identity
+from user_service.domain.auth._keys import SigningKeyService
 from user_service.domain.auth.services import AuthService
 from user_service.events.events import PasswordResetRequested, UserRegistered
 
@@ -84,7 +96,100 @@ def password_reset_requested(settings: Settings) -> Callable[..., dict[str, Any]
     return _builder(settings, PasswordResetRequested.event_type, _register_and_ask_for_a_reset)
 
 
-STATES: dict[str, StateSetup] = {}
+# --- states -----------------------------------------------------------------------------------
+
+ADMIN_ID = uuid.UUID("0193a5b2-7c1d-7e4f-9a10-00000000e001")
+"""The account the replayed bearer token names."""
+ADMIN_ROLES = (ROLE_ADMIN, ROLE_CUSTOMER)
+
+
+@cache
+def replay_key() -> SigningKey:
+    """The key signing the replayed token: one per test process, RS256 like the service's own."""
+    return generate_signing_key(kid=f"pact-{uuid.uuid4().hex[:12]}")
+
+
+async def _trust_replay_key(session: AsyncSession) -> None:
+    """Store `replay_key()` in the key table, as `SigningKeyService` stores the keys it makes
+    (it is then the newest key, so it also signs what a login issues)."""
+    key = replay_key()
+    keys = SigningKeyService(session=session)
+    if not await keys.exists(kid=key.kid):
+        await keys.create(
+            models.SigningKey(
+                kid=key.kid, algorithm=key.algorithm, private_key_pem=key.private_pem().decode()
+            )
+        )
+
+
+def signing_key_exists(settings: Settings) -> Callable[..., None]:
+    """The key the service signs with now, made as on first need (the SDK's JWKS pact)."""
+
+    def setup(**_: Any) -> None:
+        async def operation(session: AsyncSession) -> None:
+            await SigningKeyService(session=session).current()
+
+        asyncio.run(_committed(settings, operation))
+
+    return setup
+
+
+def admin_account_exists(settings: Settings) -> Callable[..., None]:
+    """The account `ADMIN_ID` with the roles admin and customer, the given `email` and
+    `password` (hashed as the service hashes them), made afresh: an earlier account with that
+    id or email is deleted first (its tokens and addresses with it). Running it again changes
+    nothing."""
+    identity = settings.identity
+    passwords = Passwords(
+        time_cost=identity.argon2_time_cost,
+        memory_kib=identity.argon2_memory_kib,
+        parallelism=identity.argon2_parallelism,
+    )
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        email = normalise_email(str(params.get("email", "admin@example.com")))
+        password = str(params.get("password", "correct-horse-42"))
+
+        async def operation(session: AsyncSession) -> None:
+            await _trust_replay_key(session)
+            await session.execute(
+                delete(models.User).where(
+                    or_(models.User.id == ADMIN_ID, models.User.email == email)
+                )
+            )
+            await UserService(session=session).create(
+                models.User(
+                    id=ADMIN_ID,
+                    email=email,
+                    name="Ada Admin",
+                    password_hash=await passwords.hash(password),
+                    roles=sorted(ADMIN_ROLES),
+                )
+            )
+
+        asyncio.run(_committed(settings, operation))
+
+    return setup
+
+
+async def _committed(
+    settings: Settings, operation: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    engine = create_async_engine(settings.database.url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        async with sessions() as session:
+            await operation(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+STATES: dict[str, StateSetup] = {
+    "a signing key exists": signing_key_exists,
+    "an admin account exists": admin_account_exists,
+}
 MESSAGES: dict[str, MessageBuilder] = {
     "a user.registered event": user_registered,
     "a user.password_reset_requested event": password_reset_requested,
@@ -92,6 +197,10 @@ MESSAGES: dict[str, MessageBuilder] = {
 
 
 def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """Headers for every replayed HTTP request: none needed (the JWKS is public)."""
-    del token_factory
-    return {}
+    """The admin's bearer token for every replayed request (the JWKS and login ignore it): the
+    issuer and audience of the session's test tokens, signed by `replay_key()`, naming
+    `ADMIN_ID`."""
+    claims = jwt.decode(token_factory(), options={"verify_signature": False})
+    issuer = TokenIssuer(replay_key(), issuer=claims["iss"], audience=claims["aud"])
+    token = issuer.issue_access_token(str(ADMIN_ID), ADMIN_ROLES, ttl_seconds=3600)
+    return {"Authorization": f"Bearer {token}"}
