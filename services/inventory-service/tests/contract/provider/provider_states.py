@@ -204,7 +204,6 @@ MESSAGES: dict[str, MessageBuilder] = {
 
 
 def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """Headers for every replayed HTTP request: none needed (the routes consumers use are
-    public)."""
-    del token_factory
-    return {}
+    """An admin's token for every replayed request: the admin sets and adjusts stock and reads
+    the movements (the other routes consumers use are public and ignore it)."""
+    return {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}

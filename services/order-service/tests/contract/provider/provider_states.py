@@ -6,6 +6,8 @@
   the message, produced by the same code the service publishes with (never a hand-made dict):
   an order is placed and moved through the saga by the real `OrderService`, and the envelope
   its outbox staged is taken as it would be relayed; the transaction is then rolled back.
+
+The admin's state places an order and moves it through the saga the same way, and commits it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from shopkit.messaging import decode_envelope
 from shopkit.messaging._models import OutboxMessage
 from shopkit.money import Money
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from order_service.config import Settings
+from order_service.db import models
 from order_service.domain.orders import OrderService
 from order_service.domain.orders._pricing import PricedLine
 from order_service.domain.orders.schemas import OrderCreate, ShippingAddress
@@ -136,7 +140,44 @@ def _builder(event_type: str, steps: Steps) -> MessageBuilder:
     return setup
 
 
-STATES: dict[str, StateSetup] = {}
+def confirmed_order_exists(settings: Settings) -> Callable[..., None]:
+    """The order `order_id` (a UUID) with the payment `payment_id`, two lines of SKU-1 (EUR
+    39.98), placed, reserved and paid by the real `OrderService`: `confirmed`, with its status
+    history. It is made afresh: an earlier order with that id goes first (lines and history
+    with it). Running it again changes nothing."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        order_id = uuid.UUID(str(params["order_id"]))
+        payment_id = str(params.get("payment_id") or uuid.uuid4())
+
+        async def confirm() -> None:
+            engine = create_async_engine(settings.database.url)
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            try:
+                async with sessions() as session:
+                    await session.execute(delete(models.Order).where(models.Order.id == order_id))
+                    orders = OrderService(
+                        session=session,
+                        payment_timeout_seconds=settings.order.payment_timeout_seconds,
+                    )
+                    placed = msgspec.structs.replace(
+                        _place_order(f"pact-{uuid.uuid4()}"),
+                        order_id=order_id,
+                        payment_id=payment_id,
+                    )
+                    order, _ = await orders.place(placed)
+                    await _confirm(orders, order.id)
+                    await session.commit()
+            finally:
+                await engine.dispose()
+
+        asyncio.run(confirm())
+
+    return setup
+
+
+STATES: dict[str, StateSetup] = {"a confirmed order exists": confirmed_order_exists}
 MESSAGES: dict[str, MessageBuilder] = {
     "an order.placed event": _builder(OrderPlaced.event_type, _nothing),
     "an order.confirmed event": _builder(OrderConfirmed.event_type, _confirm),
@@ -147,6 +188,6 @@ MESSAGES: dict[str, MessageBuilder] = {
 
 
 def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """No HTTP interaction of this service needs a caller's token yet."""
-    del token_factory
-    return {}
+    """An admin's token for every replayed request: the admin lists, reads, ships and cancels
+    every customer's orders."""
+    return {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}
