@@ -330,3 +330,39 @@ def test_the_storefront_works_at_phone_width(phone: Page) -> None:
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the home page scrolls sideways at phone width ({width}px)"
     shot(phone, "30-home-phone")
+
+
+# Every form control must have a name a screen reader can say: a <label for>, a wrapping
+# <label>, aria-label or aria-labelledby. Returns the ones that have none.
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(e => !['hidden', 'submit', 'button'].includes(e.type))
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+               && !e.getAttribute('aria-labelledby'))
+  .map(e => e.outerHTML.slice(0, 120))"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/search?q=hedphones", "/categories/headphones", "/cart", "/login", "/register"],
+)
+def test_storefront_pages_are_accessible_and_keyboard_friendly(page: Page, path: str) -> None:
+    page.goto(path)
+    assert page.locator("html").get_attribute("lang")
+    assert page.locator("img:not([alt])").count() == 0, "an image without alt text"
+    assert page.evaluate(UNLABELLED) == [], "form controls without a label"
+    assert page.get_by_role("heading", level=1).count() >= 1
+    page.keyboard.press("Tab")  # the first stop is the skip link, and it leads to the content
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_a_product_page_is_accessible(page: Page, headphones: dict[str, Any]) -> None:
+    _open_product_from_search(page, "hedphones", headphones["name"])
+    assert page.locator("img:not([alt])").count() == 0
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_label("Variant").focus()  # the purchase works from the keyboard alone
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Add to cart"
