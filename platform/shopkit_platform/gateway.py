@@ -321,7 +321,15 @@ def _location(loc: _Location, settings: Settings) -> str:
                               ("strict limit", loc.strict),
                               ("event stream, unbuffered", loc.stream)) if on]  # fmt: skip
     body = []
-    if not s.is_app:
+    if s.is_app:
+        # A person is looking at a page: an app that is down gets an HTML page, not JSON.
+        # (A location's own error_page replaces all the server's, so repeat the others.)
+        body += [
+            "error_page 413 @too_large;",
+            "error_page 429 @too_many_requests;",
+            "error_page 502 504 =503 @app_unavailable;",
+        ]
+    else:
         body.append("if ($shopkit_preflight) {\n    return 204;\n}")
     if loc.strict and settings.auth.rate is not None:
         body.append(f"limit_req zone=shopkit_auth burst={settings.auth.burst} nodelay;")

@@ -379,6 +379,7 @@ class Gateways:
                     routes=("/api/products", "/api/slow"), cached=("/api/products",),
                 ),
                 Service("dead-service", free_port(), routes=("/api/dead",)),
+                Service("closed-app", free_port(), routes=("/closed",), kind="app"),
             ]  # fmt: skip
 
         return self.start(services, ("storefront", "admin", "users", "catalog"), settings)
@@ -813,6 +814,19 @@ def test_a_slow_upstream_is_a_json_problem_504(shop: Gateway) -> None:
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.json()["title"] == "Gateway Timeout"
     assert reply.json()["request_id"] == "req-504"
+
+
+@pytest.mark.integration
+def test_a_web_app_that_is_down_is_a_friendly_html_page(shop: Gateway) -> None:
+    reply = shop.call("/closed/cart", headers={"X-Request-ID": "app-down-1"})
+    assert reply.status == 503
+    assert reply.headers["content-type"].startswith("text/html")
+    assert reply.headers["retry-after"] == "10"
+    assert reply.headers["x-request-id"] == "app-down-1"
+    page = reply.body.decode()
+    assert "Back in a moment" in page
+    assert "app-down-1" in page  # the reference a shopper can quote
+    assert "{" not in page.split("<style>")[0]  # no JSON problem in sight
 
 
 @pytest.mark.integration
