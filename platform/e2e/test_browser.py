@@ -366,3 +366,15 @@ def test_a_product_page_is_accessible(page: Page, headphones: dict[str, Any]) ->
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Add to cart"
+
+
+def test_the_admin_refuses_a_shopper(page: Page) -> None:
+    page.goto("/admin/orders")
+    page.wait_for_url(re.compile(r"/admin/login"))  # no session: the login, nothing else
+    page.get_by_label("Email").fill("shopper@shopkit.local")
+    page.get_by_label("Password").fill("shopkit-shopper-2026")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text(re.compile("not an administrator", re.I))).to_be_visible()
+    shot(page, "26-admin-refuses-shopper")
+    page.goto("/admin/orders")
+    page.wait_for_url(re.compile(r"/admin/login"))  # and the refusal left no session behind
