@@ -22,7 +22,7 @@ from pact.types import Message
 from shopkit.cache import JsonCache, RedisConnection
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import OutboxMessage, decode_envelope
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from product_service.config import Settings
@@ -31,6 +31,7 @@ from product_service.domain.catalog import CategoryService, CurrencyService, Pro
 from product_service.domain.catalog._http import NAMESPACE
 from product_service.domain.catalog.schemas import (
     CategoryCreate,
+    CategoryUpdate,
     MoneyIn,
     ProductCreate,
     ProductUpdate,
@@ -351,11 +352,201 @@ def product_with_variants_exists(settings: Settings) -> Callable[..., None]:
     return setup
 
 
+# --- the admin dashboard's states: rows under the ids its pact names ----------------------
+# The admin addresses products and categories by id, so these states make them under the id
+# the pact gives (a path the verifier replays as written), then bring them to the state asked
+# through the real services. A contract fixture under another id holding the same slug or SKU
+# is removed first, so each state can run any number of times.
+
+
+def _uuid(parameters: dict[str, Any], name: str) -> uuid.UUID:
+    return uuid.UUID(str(parameters[name]))
+
+
+async def _put_category(
+    session: AsyncSession, category_id: uuid.UUID, name: str, slug: str
+) -> None:
+    """The root category `category_id` named `name` under `slug` (made, or put back)."""
+    categories = CategoryService(session=session)
+    tree = await categories.tree()
+    holder = tree.by_slug.get(slug)
+    if holder is not None and holder.id != category_id:
+        await categories.delete_category(holder.id)  # 409 if anything is filed under it
+    if category_id not in tree.nodes:
+        await categories.create(
+            models.Category(id=category_id, slug=slug, name=name, parent_id=None)
+        )
+        return
+    await categories.update_category(
+        category_id, CategoryUpdate(name=name, slug=slug, parent_id=None)
+    )
+
+
+def _category_params(parameters: dict[str, Any] | None) -> tuple[uuid.UUID, str, str]:
+    params = parameters or {}
+    return (
+        _uuid(params, "category_id"),
+        str(params.get("name", "Contract Category")),
+        str(params.get("slug", "contract-category")),
+    )
+
+
+def category_exists(settings: Settings) -> Callable[..., None]:
+    """The root category `category_id`, named `name`, with the slug `slug`."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        category_id, name, slug = _category_params(parameters)
+
+        async def operation(session: AsyncSession) -> None:
+            await _put_category(session, category_id, name, slug)
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+def empty_category_exists(settings: Settings) -> Callable[..., None]:
+    """As "a category exists", with no product filed under it and no subcategory (so it can
+    be deleted): products under it are deleted, subcategories (leaves) too."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        category_id, name, slug = _category_params(parameters)
+
+        async def operation(session: AsyncSession) -> None:
+            await _put_category(session, category_id, name, slug)
+            products = ProductService(session=session)
+            for product in await products.get_many(models.Product.category_id == category_id):
+                await products.delete_product(product.id)
+            categories = CategoryService(session=session)
+            for child in await categories.get_many(models.Category.parent_id == category_id):
+                await categories.delete_category(child.id)
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+def no_category_has_the_slug(settings: Settings) -> Callable[..., None]:
+    """No category uses `slug` (one that does, with nothing filed under it, is deleted)."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        slug = str((parameters or {}).get("slug", "contract-new-category"))
+
+        async def operation(session: AsyncSession) -> None:
+            categories = CategoryService(session=session)
+            holder = (await categories.tree()).by_slug.get(slug)
+            if holder is not None:
+                await categories.delete_category(holder.id)
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+async def _remove_holders(
+    session: AsyncSession, slug: str, skus: list[str], keep: uuid.UUID | None = None
+) -> None:
+    """Delete every product (but `keep`) with `slug` or holding one of `skus`."""
+    holding = select(models.Variant.product_id).where(models.Variant.sku.in_(skus))
+    products = ProductService(session=session)
+    found = await products.get_many(
+        or_(models.Product.slug == slug, models.Product.id.in_(holding)),
+        *([models.Product.id != keep] if keep is not None else []),
+    )
+    for product in found:
+        await products.delete_product(product.id)
+
+
+def _priced_product(sku: str, status: str, category_id: uuid.UUID) -> ProductUpdate:
+    """Two SKUs: `<sku>-BLK` (black, 12.99 EUR, every other currency by the rate) and
+    `<sku>-WHT` (white, 14.99 EUR, with an explicit price of 2500 JPY)."""
+    return ProductUpdate(
+        name="Contract Admin Headphones",
+        slug=f"contract-{slugify(sku)}",
+        category_id=category_id,
+        brand="Acme",
+        description="Closed-back headphones, as the admin edits them.",
+        status=status,
+        images=["https://img.shopkit.dev/contract/admin.jpg"],
+        attributes={"connectivity": "wired"},
+        variants=[
+            VariantIn(
+                sku=f"{sku}-BLK",
+                options={"colour": "black"},
+                base_price=MoneyIn(amount=1299, currency="EUR"),
+            ),
+            VariantIn(
+                sku=f"{sku}-WHT",
+                options={"colour": "white"},
+                base_price=MoneyIn(amount=1499, currency="EUR"),
+                prices={"JPY": 2500},
+            ),
+        ],
+    )
+
+
+def product_exists(settings: Settings) -> Callable[..., None]:
+    """The product `product_id` with the `status` asked (draft, active or archived), filed
+    under `contract-headphones` and priced as `_priced_product` says with the `sku` prefix
+    asked, at the starting rates (USD 1.08, GBP 0.85, JPY 162)."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        product_id = _uuid(params, "product_id")
+        sku = str(params.get("sku", "ADM-STUDIO"))
+        status = str(params.get("status", "active"))
+
+        async def operation(session: AsyncSession) -> None:
+            await _starting_rates(session)
+            category_id = await _category(session)
+            wanted = _priced_product(sku, status, category_id)
+            skus = [variant.sku for variant in wanted.variants]
+            await _remove_holders(session, str(wanted.slug), skus, keep=product_id)
+            products = ProductService(session=session)
+            if await products.get_one_or_none(id=product_id) is None:
+                await products.create(
+                    models.Product(
+                        id=product_id,
+                        slug=wanted.slug,
+                        name=wanted.name,
+                        category_id=category_id,
+                        status="draft",
+                    )
+                )
+            await products.update_product(product_id, wanted)
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
+def no_product_has_the_sku_or_name(settings: Settings) -> Callable[..., None]:
+    """No product holds the SKU `sku` or the slug its `name` makes (such ones are deleted):
+    a product with them can be created."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        sku = str(params.get("sku", "CONTRACT-NEW"))
+        slug = slugify(str(params.get("name", "Contract New Product")))
+
+        async def operation(session: AsyncSession) -> None:
+            await _remove_holders(session, slug, [sku])
+
+        asyncio.run(_in_transaction(settings, operation))
+
+    return setup
+
+
 STATES: dict[str, StateSetup] = {
     "active products exist": active_products_exist,
     "products with SKUs exist": products_with_skus_exist,
     "a category with a subcategory exists": category_with_subcategory_exists,
     "a product with variants exists": product_with_variants_exists,
+    "a category exists": category_exists,
+    "an empty category exists": empty_category_exists,
+    "no category has the slug": no_category_has_the_slug,
+    "a product exists": product_exists,
+    "no product has the SKU or name": no_product_has_the_sku_or_name,
 }
 MESSAGES: dict[str, MessageBuilder] = {
     "a product.created event": product_created,
@@ -366,7 +557,15 @@ MESSAGES: dict[str, MessageBuilder] = {
 
 
 def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """Headers for every replayed HTTP request: none needed (the routes consumers use are
-    public)."""
-    del token_factory
-    return {}
+    """An admin's token for every replayed HTTP request: the admin lists drafts and archived
+    products, reads and writes products, categories and rates (`requires_admin`).
+
+    The verifier adds it to every request, also to the other consumers' (the storefront, cart-,
+    order-, inventory- and search-service call public reads without one). Their pacts still
+    hold with it, because an admin reads the same shapes: a list without `status` then has
+    every status instead of active only (their pacts match the items by type and a status by
+    `draft|active|archived`), a draft is found by id or slug, and the answer is
+    `Cache-Control: private` (no pact names a caching header). What an anonymous caller may
+    not see (drafts, archived products) is proven by the integration tests, not by pacts.
+    """
+    return {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}
