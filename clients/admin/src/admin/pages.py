@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.response import Redirect, Template
@@ -28,7 +28,8 @@ def page(
     section: str | None = None,
     **context: Any,
 ) -> Template:
-    session = request.scope.get("session") or {}
+    # The cookie session middleware always stores a dict (or nothing).
+    session = cast("dict[str, Any]", request.scope.get("session") or {})
     return Template(
         template_name=template,
         status_code=status_code,

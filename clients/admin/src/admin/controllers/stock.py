@@ -63,6 +63,8 @@ class StockController(Controller):
             movements_call = api.get(
                 f"{_stock_api(sku)}/movements", limit=MOVEMENTS_PAGE, offset=offset
             )
+            level: Any
+            movements: Any
             level, movements = await asyncio.gather(
                 level_call, movements_call, return_exceptions=True
             )
