@@ -145,8 +145,10 @@ async def test_always_failing_handler_ends_in_the_dlq_after_max_retries_with_gro
     assert len(calls) == 1 + max_retries
     gaps = [later - earlier for earlier, later in itertools.pairwise(calls)]
     expected = consumer.retry_policy.delays_ms()
+    # Each retry waited at least its back-off delay, and the delays grow. (The measured gaps
+    # also hold broker scheduling time, so on a busy machine they need not grow themselves.)
     assert all(gap >= delay / 1000 * 0.9 for gap, delay in zip(gaps, expected, strict=True))
-    assert gaps == sorted(gaps), f"delays must grow: {gaps}"
+    assert all(later > earlier for earlier, later in itertools.pairwise(expected)), expected
     assert dead_letter.envelope == envelope
     assert dead_letter.headers[ATTEMPT_HEADER] == max_retries
     assert dead_letter.headers[ERROR_TYPE_HEADER] == "HandlerFailedError"
