@@ -83,6 +83,9 @@ class Stack:
         if len(recent) >= RESTART_LIMIT:
             return None
         self.restarts[dead.name] = [*recent, now]
+        # What the crashed process started (granian's workers) goes with it: left running, it
+        # would keep the port and serve the old code, and no `make down` would ever stop it.
+        _signal_group(dead.pid, signal.SIGKILL)
         cmd, log, cwd, env = self.launch.pop(dead.pid)
         self.procs.remove(dead)
         self.popen.pop(dead.pid)

@@ -35,6 +35,11 @@ if os.environ.get("FAKE_CRASH"):
     sys.exit(3)
 with open("env.json", "w") as fh:
     json.dump(dict(os.environ), fh)
+# A worker process of its own, as granian has: it must not outlive a crash of its parent.
+import subprocess
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open("workers.txt", "a") as fh:
+    fh.write(f"{worker.pid}\\n")
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
@@ -189,8 +194,20 @@ def test_a_service_that_crashes_while_up_is_restarted(shop: Shop) -> None:
     while get(f"{shop.gateway}/api/fake/items").status != 200:
         assert time.monotonic() < deadline, "the restarted service never answered"
         time.sleep(0.2)
+    crashed_worker = int((shop.service_dir / "workers.txt").read_text().split()[0])
+    while _running(crashed_worker):  # a leftover worker would hold the port and old code
+        assert time.monotonic() < deadline, "the crashed service's worker is still running"
+        time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan may wait a while to be reaped)."""
+    try:
+        return b"\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def test_a_service_that_dies_on_start_fails_up_with_its_log(shop: Shop) -> None:
