@@ -151,10 +151,14 @@ def _open_product_from_search(page: Page, query: str, name: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
 
-def _add_variant_to_cart(page: Page, sku: str, quantity: int = 1) -> None:
+def _add_variant_to_cart(
+    page: Page, sku: str, quantity: int = 1, screenshot: str | None = None
+) -> None:
     page.get_by_label("Variant").select_option(sku)
     expect(page.get_by_test_id("stock")).to_contain_text("6 in stock", timeout=LIVE)
     page.get_by_label("Quantity").fill(str(quantity))
+    if screenshot:
+        shot(page, screenshot)
     page.get_by_role("button", name="Add to cart").click()
 
 
@@ -191,8 +195,7 @@ def test_a_shopper_finds_a_typo_picks_a_variant_buys_in_eur_and_the_admin_ships_
     page.get_by_role("link", name=headphones["name"]).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(headphones["name"])
     variant = headphones["variants"][1]
-    _add_variant_to_cart(page, variant["sku"], quantity=2)
-    shot(page, "04-product")
+    _add_variant_to_cart(page, variant["sku"], quantity=2, screenshot="04-product")
 
     page.get_by_role("link", name=re.compile("^Cart")).click()
     expect(page.get_by_role("main")).to_contain_text(headphones["name"])
