@@ -304,18 +304,7 @@ def _shown_product(slug: str, category_id: uuid.UUID) -> ProductCreate:
         status="active",
         images=["https://img.shopkit.dev/contract/studio.jpg"],
         attributes={"connectivity": "wired"},
-        variants=[
-            VariantIn(
-                sku=f"{sku}-BLK",
-                options={"colour": "black"},
-                base_price=MoneyIn(amount=1299, currency="EUR"),
-            ),
-            VariantIn(
-                sku=f"{sku}-WHT",
-                options={"colour": "white"},
-                base_price=MoneyIn(amount=1499, currency="EUR"),
-            ),
-        ],
+        variants=_black_and_white(sku),
     )
 
 
@@ -469,20 +458,26 @@ def _priced_product(sku: str, status: str, category_id: uuid.UUID) -> ProductUpd
         status=status,
         images=["https://img.shopkit.dev/contract/admin.jpg"],
         attributes={"connectivity": "wired"},
-        variants=[
-            VariantIn(
-                sku=f"{sku}-BLK",
-                options={"colour": "black"},
-                base_price=MoneyIn(amount=1299, currency="EUR"),
-            ),
-            VariantIn(
-                sku=f"{sku}-WHT",
-                options={"colour": "white"},
-                base_price=MoneyIn(amount=1499, currency="EUR"),
-                prices={"JPY": 2500},
-            ),
-        ],
+        variants=_black_and_white(sku, white_prices={"JPY": 2500}),
     )
+
+
+def _black_and_white(sku: str, white_prices: dict[str, int] | None = None) -> list[VariantIn]:
+    """`<sku>-BLK` (black, 12.99 EUR) and `<sku>-WHT` (white, 14.99 EUR, with `white_prices`
+    set by hand); the other currencies follow the rates."""
+    return [
+        VariantIn(
+            sku=f"{sku}-BLK",
+            options={"colour": "black"},
+            base_price=MoneyIn(amount=1299, currency="EUR"),
+        ),
+        VariantIn(
+            sku=f"{sku}-WHT",
+            options={"colour": "white"},
+            base_price=MoneyIn(amount=1499, currency="EUR"),
+            prices=white_prices or {},
+        ),
+    ]
 
 
 def product_exists(settings: Settings) -> Callable[..., None]:
