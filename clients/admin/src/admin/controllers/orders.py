@@ -104,21 +104,13 @@ class OrderController(Controller):
     async def ship(
         self, request: Request[Any, Any, Any], api: NamedDependency[Api], order_id: FromPath[str]
     ) -> Redirect:
-        try:
-            await api.post(f"{_order_api(order_id)}/ship")
-        except ApiError as exc:
-            return refused(request, _order_page(order_id), f"Not shipped. {exc.message}")
-        return done(request, _order_page(order_id), "Order marked shipped")
+        return await _transition(request, api, order_id, "ship", "Order marked shipped")
 
     @post("/{order_id:str}/cancel", name="orders.cancel")
     async def cancel(
         self, request: Request[Any, Any, Any], api: NamedDependency[Api], order_id: FromPath[str]
     ) -> Redirect:
-        try:
-            await api.post(f"{_order_api(order_id)}/cancel")
-        except ApiError as exc:
-            return refused(request, _order_page(order_id), f"Not cancelled. {exc.message}")
-        return done(request, _order_page(order_id), "Order cancelled")
+        return await _transition(request, api, order_id, "cancel", "Order cancelled")
 
     @post("/{order_id:str}/refund", name="orders.refund")
     async def refund(
@@ -144,3 +136,17 @@ class OrderController(Controller):
             return refused(request, here, f"Not refunded. {exc.message}")
         # The payment is refunded now; the order follows through `payment.refunded`.
         return done(request, here, "Refund made")
+
+
+REFUSED = {"ship": "Not shipped.", "cancel": "Not cancelled."}
+
+
+async def _transition(
+    request: Request[Any, Any, Any], api: Api, order_id: str, action: str, message: str
+) -> Redirect:
+    """Ask order-service to ship or cancel; either way, back to the order with what happened."""
+    try:
+        await api.post(f"{_order_api(order_id)}/{action}")
+    except ApiError as exc:
+        return refused(request, _order_page(order_id), f"{REFUSED[action]} {exc.message}")
+    return done(request, _order_page(order_id), message)
