@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mailbox
 import os
 import signal
 import subprocess
@@ -251,11 +252,9 @@ def up(*, run_bootstrap: bool = True) -> int:
     stack.save()
     try:
         with step(f"mail sink (SMTP) on {MAIL_SINK}") as notes:
-            MAIL_DIR.mkdir(parents=True, exist_ok=True)
             stack.start(
                 "mail sink",
-                [sys.executable, "-m", "aiosmtpd", "-n", "-l", MAIL_SINK,
-                 "-c", "aiosmtpd.handlers.Mailbox", str(MAIL_DIR)],
+                mail_sink_command(MAIL_SINK, MAIL_DIR),
                 LOGS / "mail-sink.log",
                 cwd=RUN,
                 env=dict(os.environ),
@@ -343,6 +342,27 @@ def up(*, run_bootstrap: bool = True) -> int:
         say("stopping what was started ...")
         stack.stop()
         return 1
+
+
+def prepare_maildir(path: Path) -> mailbox.Maildir:
+    """A Maildir with its `tmp`, `new` and `cur` folders, also when `path` already exists.
+
+    `mailbox.Maildir(path, create=True)` (and aiosmtpd's Mailbox handler) creates the three
+    folders only when `path` itself is missing: an existing empty `.run/mail` (an older
+    `make up` created it with a plain mkdir) stayed without them and every message failed.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    for sub in ("tmp", "new", "cur"):
+        (path / sub).mkdir(mode=0o700, exist_ok=True)
+    return mailbox.Maildir(path, create=False)
+
+
+def mail_sink_command(listen: str, mail_dir: Path) -> list[str]:
+    """The SMTP sink `make up` runs: aiosmtpd keeping each message in the Maildir `mail_dir`
+    (prepared here, so the sink can deliver from its first message on)."""
+    prepare_maildir(mail_dir)
+    return [sys.executable, "-m", "aiosmtpd", "-n", "-l", listen,
+            "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)]  # fmt: skip
 
 
 def _print_banner(services: list[Service], gateway_port: int) -> None:
