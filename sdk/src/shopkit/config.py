@@ -20,6 +20,7 @@ __all__ = [
     "DatabaseSettings",
     "HttpSettings",
     "RedisSettings",
+    "ServiceClientSettings",
     "ServiceSettings",
     "TelemetrySettings",
     "from_env",
@@ -90,6 +91,22 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     leeway_seconds: int = 5
 
 
+class ServiceClientSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`SERVICE_CLIENT_*`: how this service proves who it is to user-service (OAuth2 client
+    credentials) to get short-lived, scoped service tokens.
+
+    `id` defaults to the service's slug and `secret`, in development only, to
+    `shopkit.auth.dev_client_secret(slug)`; anywhere else a missing secret stops start-up.
+    """
+
+    id: str = ""
+    secret: str = ""
+    token_url: str = "http://127.0.0.1:3001/api/auth/token"
+
+    def __repr__(self) -> str:
+        return f"ServiceClientSettings(id={self.id!r}, token_url={self.token_url!r})"
+
+
 class TelemetrySettings(msgspec.Struct, frozen=True, kw_only=True):
     """`OTEL_*` (the standard names): traces are exported only when an endpoint is set."""
 
@@ -114,6 +131,7 @@ _PREFIXES: dict[type[Any], str] = {
     AuthSettings: "AUTH_",
     TelemetrySettings: "OTEL_",
     HttpSettings: "HTTP_CLIENT_",
+    ServiceClientSettings: "SERVICE_CLIENT_",
 }
 
 

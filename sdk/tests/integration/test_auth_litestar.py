@@ -19,6 +19,7 @@ from shopkit.auth import (
     requires_admin,
     requires_authenticated,
     requires_role,
+    requires_scope,
     verifier_from_settings,
 )
 from shopkit.config import AuthSettings
@@ -58,6 +59,11 @@ def internal_stock() -> dict[str, int]:
     return {"available": 3}
 
 
+@get("/internal/payments", guards=[requires_scope("payments:create")], sync_to_thread=False)
+def internal_payments() -> dict[str, bool]:
+    return {"created": True}
+
+
 @get("/health/live", sync_to_thread=False)
 def live(request: Request[Any, Any, Any]) -> dict[str, object]:
     return {"status": "ok", "anonymous": request.user is None}
@@ -82,7 +88,16 @@ async def verifier(
 @pytest.fixture
 async def client(verifier: TokenVerifier) -> AsyncIterator[AsyncTestClient[Litestar]]:
     app = Litestar(
-        [public_page, me, whoami, admin_users, internal_stock, live, excluded_but_guarded],
+        [
+            public_page,
+            me,
+            whoami,
+            admin_users,
+            internal_stock,
+            internal_payments,
+            live,
+            excluded_but_guarded,
+        ],
         middleware=[auth_middleware(verifier, exclude=["^/health"])],
         exception_handlers=exception_handlers(),
     )
@@ -211,6 +226,45 @@ async def test_admin_is_not_a_service(
 
     assert admin.status_code == 403
     assert service.status_code == 200
+
+
+async def test_a_scoped_route_takes_only_a_service_holding_the_scope(
+    client: AsyncTestClient[Litestar],
+    token_factory: TokenFactory,
+) -> None:
+    def call(token: str | None) -> Any:
+        return client.get("/internal/payments", headers=bearer(token) if token else None)
+
+    anonymous = await call(None)
+    customer = await call(token_factory(roles=["customer"], scope="payments:create"))
+    admin = await call(token_factory(roles=["admin"], scope="payments:create"))
+    unscoped = await call(token_factory(roles=["service"], subject="service:cart-service"))
+    other_scope = await call(
+        token_factory(roles=["service"], subject="service:x", scope="stock:read orders:read")
+    )
+    scoped = await call(
+        token_factory(
+            roles=["service"], subject="service:order-service", scope="orders:read payments:create"
+        )
+    )
+
+    assert anonymous.status_code == 401
+    # A scope claim on a person's token is worth nothing: scopes are for services only.
+    assert [customer.status_code, admin.status_code] == [403, 403]
+    assert [unscoped.status_code, other_scope.status_code] == [403, 403]
+    assert customer.headers["content-type"].startswith(PROBLEM_JSON)
+    assert scoped.status_code == 200
+
+
+async def test_a_token_whose_scope_is_not_a_string_is_401(
+    client: AsyncTestClient[Litestar],
+    token_factory: TokenFactory,
+) -> None:
+    token = token_factory(roles=["service"], subject="service:x", scope=["payments:create"])
+
+    response = await client.get("/internal/payments", headers=bearer(token))
+
+    assert response.status_code == 401
 
 
 async def test_excluded_paths_skip_verification(client: AsyncTestClient[Litestar]) -> None:

@@ -172,3 +172,31 @@ def test_service_token_provider_needs_exactly_one_source(
         ServiceTokenProvider("x")
     with pytest.raises(ValueError, match="exactly one"):
         ServiceTokenProvider("x", issuer=TokenIssuer(signing_key), fetch=fetch)
+
+
+def test_service_tokens_carry_their_scopes_and_people_tokens_none() -> None:
+    issuer = TokenIssuer(generate_signing_key(kid="k1", algorithm="EdDSA"))
+
+    service = jwt.decode(
+        issuer.issue_access_token("service:order-service", ["service"], scopes=["b:x", "a:y"]),
+        options={"verify_signature": False},
+    )
+    person = jwt.decode(
+        issuer.issue_access_token("user-1", ["customer"]), options={"verify_signature": False}
+    )
+
+    assert service["scope"] == "a:y b:x"
+    assert "scope" not in person
+
+
+def test_a_service_without_a_secret_does_not_start_outside_development() -> None:
+    from shopkit.auth import client_credentials_provider, dev_client_secret
+    from shopkit.config import ServiceClientSettings
+
+    with pytest.raises(ValueError, match="SERVICE_CLIENT_SECRET"):
+        client_credentials_provider(
+            ServiceClientSettings(), "order-service", ["payments:create"], environment="production"
+        )
+    assert dev_client_secret("order-service") == "dev-order-service-secret"
+    # In development the default secret is used, and nothing is fetched until a token is needed.
+    client_credentials_provider(ServiceClientSettings(), "order-service", ["payments:create"])

@@ -20,6 +20,7 @@ from shopkit.auth._guards import (
     requires_admin,
     requires_authenticated,
     requires_role,
+    requires_scope,
 )
 from shopkit.auth._issuer import (
     ACCESS_TOKEN_TYPE,
@@ -37,7 +38,12 @@ from shopkit.auth._jwks import (
 )
 from shopkit.auth._middleware import JWTAuthenticationMiddleware, auth_middleware
 from shopkit.auth._principal import ROLE_ADMIN, ROLE_CUSTOMER, ROLE_SERVICE, Principal
-from shopkit.auth._service import ServiceTokenProvider
+from shopkit.auth._service import (
+    ServiceTokenProvider,
+    ServiceTokenUnavailableError,
+    client_credentials_provider,
+    dev_client_secret,
+)
 from shopkit.auth._verifier import KeySource, TokenVerifier
 from shopkit.config import AuthSettings
 
@@ -55,19 +61,23 @@ __all__ = [
     "Principal",
     "PrivateKey",
     "ServiceTokenProvider",
+    "ServiceTokenUnavailableError",
     "SigningAlgorithm",
     "SigningKey",
     "TokenIssuer",
     "TokenVerifier",
     "UnknownKeyError",
     "auth_middleware",
+    "client_credentials_provider",
     "current_principal",
+    "dev_client_secret",
     "generate_signing_key",
     "optional_principal",
     "provide_principal",
     "requires_admin",
     "requires_authenticated",
     "requires_role",
+    "requires_scope",
     "verifier_from_settings",
 ]
 

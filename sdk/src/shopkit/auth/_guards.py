@@ -25,6 +25,7 @@ __all__ = [
     "requires_admin",
     "requires_authenticated",
     "requires_role",
+    "requires_scope",
 ]
 
 
@@ -78,3 +79,22 @@ def requires_role(*roles: str) -> Guard:
 
 
 requires_admin: Guard = requires_role(ROLE_ADMIN)
+
+
+def requires_scope(*scopes: str) -> Guard:
+    """Guard for routes only services may call: a service token holding one of `scopes`.
+
+    401 when anonymous, 403 for anyone else: a customer's or an admin's token never passes.
+    """
+    if not scopes:
+        raise ValueError("requires_scope needs at least one scope")
+    allowed = frozenset(scopes)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not current_principal(connection).has_scope(*allowed):
+            raise ForbiddenError(
+                f"Only a service holding the scope {' or '.join(sorted(allowed))} may call this."
+            )
+
+    guard.__name__ = f"requires_scope({', '.join(sorted(allowed))})"
+    return guard

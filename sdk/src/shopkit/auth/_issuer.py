@@ -139,8 +139,10 @@ class TokenIssuer:
         email: str | None = None,
         ttl_seconds: int = 900,
         extra: Mapping[str, Any] | None = None,
+        scopes: Iterable[str] = (),
     ) -> str:
-        """A signed access token for `subject`, valid for `ttl_seconds`.
+        """A signed access token for `subject`, valid for `ttl_seconds`, with the OAuth2 `scope`
+        claim (space-separated) when `scopes` are given (service tokens).
 
         `extra` is merged last, so it can add claims and, in tests, forge edge cases
         (`typ="refresh"`, a past `exp`); production callers should not override registered claims.
@@ -159,6 +161,9 @@ class TokenIssuer:
         }
         if email is not None:
             claims["email"] = email
+        granted = sorted(set(scopes))
+        if granted:
+            claims["scope"] = " ".join(granted)
         if extra:
             claims.update(extra)
         return self.sign(claims)

@@ -24,6 +24,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     email: str | None = None
     token_id: str | None = None
     expires_at: int | None = None
+    scopes: frozenset[str] = frozenset()
+    """What a service token allows (the OAuth2 `scope` claim); empty for people's tokens."""
 
     def has_role(self, *roles: str) -> bool:
         """True when the caller holds any of `roles`; no role implies another."""
@@ -32,3 +34,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_service(self) -> bool:
         return ROLE_SERVICE in self.roles
+
+    def has_scope(self, *scopes: str) -> bool:
+        """True when the caller is a service holding any of `scopes`."""
+        return self.is_service and not self.scopes.isdisjoint(scopes)

@@ -1,7 +1,8 @@
 """Tokens a service shows when it calls another (role `service`, subject `service:<name>`).
 
 Minting or fetching a token per outgoing call would be wasteful, so one token is reused until
-shortly before it expires; concurrent callers share one refresh.
+shortly before it expires; concurrent callers share one refresh. In production the token comes
+from user-service by the OAuth2 client-credentials grant (`client_credentials_provider`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,45 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+import httpx
 import jwt
+import msgspec
+import structlog
 
 from shopkit.auth._issuer import TokenIssuer
 from shopkit.auth._principal import ROLE_SERVICE
+from shopkit.config import HttpSettings, ServiceClientSettings
+from shopkit.http import ServiceUnavailable
 
-__all__ = ["ServiceTokenProvider"]
+__all__ = [
+    "ServiceTokenProvider",
+    "ServiceTokenUnavailableError",
+    "client_credentials_provider",
+    "dev_client_secret",
+]
+
+DEVELOPMENT = "development"
+_logger = structlog.get_logger("shopkit.auth.service")
+
+
+def dev_client_secret(slug: str) -> str:
+    """The client secret a service uses in local development when none is configured; user-service
+    accepts these only when it runs in development too."""
+    return f"dev-{slug}-secret"
+
+
+class ServiceTokenUnavailableError(ServiceUnavailable):
+    """user-service refused or could not be asked for a service token (503 to our caller: the
+    request that needed it can be retried)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("user-service", retry_after_seconds=1)
+        self.reason = reason
+
+
+class _TokenAnswer(msgspec.Struct):
+    access_token: str
+    token_type: str
 
 
 class ServiceTokenProvider:
@@ -79,3 +113,53 @@ class ServiceTokenProvider:
         if not isinstance(exp, int | float):
             raise ValueError("the fetched service token has no exp claim")
         return token, float(exp)
+
+
+def client_credentials_provider(
+    settings: ServiceClientSettings,
+    slug: str,
+    scopes: list[str] | tuple[str, ...],
+    http: HttpSettings | None = None,
+    *,
+    environment: str = DEVELOPMENT,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ServiceTokenProvider:
+    """A `ServiceTokenProvider` that asks user-service for tokens with `scopes`, by the OAuth2
+    client-credentials grant (RFC 6749 4.4), as client `settings.id` (default: `slug`).
+
+    Outside development a secret must be configured: the development default is refused.
+    """
+    client_id = settings.id or slug
+    secret = settings.secret
+    if not secret:
+        if environment != DEVELOPMENT:
+            raise ValueError(f"SERVICE_CLIENT_SECRET is required outside development ({slug})")
+        secret = dev_client_secret(client_id)
+    timeout = (http or HttpSettings()).timeout_seconds
+    # Client authentication in the form body (RFC 6749 2.3.1), which every OAuth2 server takes.
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": secret,
+        "scope": " ".join(scopes),
+    }
+
+    async def fetch() -> str:
+        async with httpx.AsyncClient(timeout=timeout, transport=transport) as client:
+            try:
+                response = await client.post(settings.token_url, data=form)
+            except httpx.HTTPError as exc:
+                _logger.warning("service token request failed", client_id=client_id, error=str(exc))
+                raise ServiceTokenUnavailableError(str(exc)) from None
+        if response.status_code != 200:
+            _logger.error(
+                "user-service refused a service token",
+                client_id=client_id,
+                status=response.status_code,
+                body=response.text[:300],
+            )
+            raise ServiceTokenUnavailableError(f"refused ({response.status_code})")
+        answer = msgspec.json.decode(response.content, type=_TokenAnswer)
+        return answer.access_token
+
+    return ServiceTokenProvider(client_id, fetch=fetch)

@@ -124,9 +124,13 @@ def _principal(claims: dict[str, Any]) -> Principal:
     email = claims.get("email")
     if email is not None and not isinstance(email, str):
         raise invalid_token("The token email must be a string.")
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        raise invalid_token("The token scope must be a space-separated string.")
     token_id = claims.get("jti")
     exp = claims.get("exp")
     return Principal(
+        scopes=frozenset(scope.split()),
         subject=subject,
         roles=frozenset(roles),
         email=email,
