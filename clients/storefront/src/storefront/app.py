@@ -30,7 +30,7 @@ from storefront.errors import exception_handlers
 from storefront.gateway import Gateway
 from storefront.pages import provide_shop
 from storefront.reference import ReferenceData
-from storefront.session import session_config
+from storefront.session import csrf_guard, session_config
 from storefront.timing import server_timing_middleware
 
 HERE = Path(__file__).parent
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies={"shop": Provide(provide_shop)},
+        guards=[csrf_guard],
         middleware=[
             DefineMiddleware(server_timing_middleware),
             DefineMiddleware(request_id_middleware),

@@ -14,6 +14,7 @@ from litestar.types import ExceptionHandlersMap
 from storefront.api import NotLoggedIn
 from storefront.gateway import ApiError, ServiceUnavailable
 from storefront.pages import Shop, login_url
+from storefront.session import CsrfFailed
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +60,16 @@ def not_logged_in(request: Request[Any, Any, Any], _exc: NotLoggedIn) -> Respons
     return Redirect(path=login_url(target), status_code=303)
 
 
+def csrf_failed(request: Request[Any, Any, Any], _exc: CsrfFailed) -> Response[Any]:
+    return _page(
+        request,
+        403,
+        "This form has expired",
+        "The form was out of date or was not sent from this shop, so nothing was changed. "
+        "Go back, reload the page and try again.",
+    )
+
+
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if exc.status_code == 404:
         return not_found(request, exc)
@@ -83,6 +94,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         ServiceUnavailable: unavailable,
         ApiError: api_error,
         NotLoggedIn: not_logged_in,
+        CsrfFailed: csrf_failed,
         HTTPException: http_error,
         Exception: unexpected,
     }

@@ -71,6 +71,7 @@ class Shop:
             "current_path": self.request.url.path
             + (f"?{self.request.url.query}" if self.request.url.query else ""),
             "version": self.settings.service.version,
+            "csrf": self.session.csrf_token,
         }
         return Template(
             template_name=template, context={**layout, **(context or {})}, status_code=status_code

@@ -1,7 +1,9 @@
-"""The app in-process: what a shopper sees when the gateway is not there, health, 404."""
+"""The app in-process: what a shopper sees when the gateway is not there, health, 404, the
+CSRF token every form needs and the session cookie's flags."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -21,6 +23,13 @@ def client() -> Iterator[TestClient]:  # type: ignore[type-arg]
         yield client
 
 
+def csrf_of(client: TestClient, path: str = "/login") -> str:  # type: ignore[type-arg]
+    """The token a shopper's browser would post back: read from a form the page rendered."""
+    match = re.search(r'name="_csrf" value="([^"]+)"', client.get(path).text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
 def _friendly(html: str) -> None:
     assert "<html" in html
     assert "Traceback" not in html
@@ -35,7 +44,8 @@ def test_health_does_not_need_the_gateway(client: TestClient) -> None:  # type: 
 @pytest.mark.parametrize("path", ["/", "/categories/audio", "/search?q=hat", "/products/x"])
 def test_an_unreachable_gateway_is_a_friendly_page(client: TestClient, path: str) -> None:  # type: ignore[type-arg]
     client.cookies.clear()
-    client.post("/cart/items", data={"sku": "X", "quantity": "1"})  # guest: no cart yet either
+    token = csrf_of(client)
+    client.post("/cart/items", data={"_csrf": token, "sku": "X", "quantity": "1"})  # no cart yet
     response = client.get(path)
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("text/html")
@@ -71,21 +81,30 @@ def test_login_and_register_forms_render_without_the_api(client: TestClient) -> 
     register = client.get("/register?next=https://evil.example/")
     assert register.status_code == 200
     assert 'name="next" value="/"' in register.text
-    missing = client.post("/register", data={"name": "", "email": "", "password": ""})
+    missing = client.post(
+        "/register",
+        data={"_csrf": csrf_of(client, "/register"), "name": "", "email": "", "password": ""},
+    )
     assert missing.status_code == 422
     assert 'role="alert"' in missing.text
 
 
 def test_login_with_the_gateway_down_is_friendly(client: TestClient) -> None:  # type: ignore[type-arg]
-    response = client.post("/login", data={"email": "a@example.com", "password": "x" * 12})
+    response = client.post(
+        "/login",
+        data={"_csrf": csrf_of(client), "email": "a@example.com", "password": "x" * 12},
+    )
     assert response.status_code == 503
     _friendly(response.text)
 
 
 def test_currency_is_remembered_in_an_httponly_lax_cookie(client: TestClient) -> None:  # type: ignore[type-arg]
     client.cookies.clear()
+    token = csrf_of(client)
     response = client.post(
-        "/currency", data={"currency": "JPY", "next": "/login"}, follow_redirects=False
+        "/currency",
+        data={"_csrf": token, "currency": "JPY", "next": "/login"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
@@ -94,14 +113,20 @@ def test_currency_is_remembered_in_an_httponly_lax_cookie(client: TestClient) ->
     assert "samesite=lax" in cookie
     assert '<option value="JPY" selected>' in client.get("/login").text
     off_site = client.post(
-        "/currency", data={"currency": "GBP", "next": "//evil.example"}, follow_redirects=False
+        "/currency",
+        data={"_csrf": token, "currency": "GBP", "next": "//evil.example"},
+        follow_redirects=False,
     )
     assert off_site.headers["location"] == "/"
 
 
 def test_an_unchanged_session_is_not_sent_again(client: TestClient) -> None:  # type: ignore[type-arg]
     client.cookies.clear()
-    client.post("/currency", data={"currency": "USD", "next": "/login"}, follow_redirects=False)
+    client.post(
+        "/currency",
+        data={"_csrf": csrf_of(client), "currency": "USD", "next": "/login"},
+        follow_redirects=False,
+    )
     assert "set-cookie" not in client.get("/login").headers
 
 

@@ -6,6 +6,7 @@ from storefront.controllers.catalog import CatalogController
 from storefront.controllers.checkout import CheckoutController
 from storefront.controllers.health import HealthController
 from storefront.controllers.orders import OrdersController
+from storefront.controllers.password import PasswordResetController
 from storefront.controllers.preferences import PreferencesController
 
 ROUTE_HANDLERS = [
@@ -15,5 +16,6 @@ ROUTE_HANDLERS = [
     CheckoutController,
     HealthController,
     OrdersController,
+    PasswordResetController,
     PreferencesController,
 ]

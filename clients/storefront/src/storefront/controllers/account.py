@@ -83,6 +83,7 @@ class AccountController(Controller):
 async def _log_in(shop: NamedDependency[Shop], email: str, password: str) -> None:
     tokens = await shop.api.post("/api/auth/login", {"email": email, "password": password})
     shop.session.set_tokens(tokens["access_token"], tokens["refresh_token"])
+    shop.session.renew_csrf_token()
     me, _ = await asyncio.gather(
         shop.api.get("/api/users/me", auth=True), carts.adopt_after_login(shop)
     )
