@@ -4,7 +4,9 @@ What every Shopkit service gets, so no service wires it by hand:
 problem+json errors (RFC 9457), `/health/live` and `/health/ready` (one check per dependency),
 `/metrics`, OpenAPI at `/schema` (Swagger UI at `/schema/swagger`), OpenTelemetry, JSON logs,
 request ids (taken from `X-Request-ID` or made, echoed back, put in every log line and passed on
-by `shopkit.http`), the database session plugin, bearer-token authentication when `auth` is
+by `shopkit.http`), input no handler should see refused with a 422 (`shopkit.guard`: NUL
+characters, bodies that are not UTF-8 JSON, out-of-range integers, coerced types), the database
+session plugin, bearer-token authentication when `auth` is
 given, and the broker plus outbox relay started and stopped with the app.
 """
 
@@ -14,14 +16,12 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import msgspec
 import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
-from litestar.exceptions import ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -33,7 +33,9 @@ from shopkit.config import ServiceSettings, TelemetrySettings
 from shopkit.context import REQUEST_ID_HEADER, new_request_id, request_id_var
 from shopkit.db import provide_limit_offset
 from shopkit.errors import exception_handlers
+from shopkit.guard import guard_request
 from shopkit.health import HealthCheck, HealthController, database_check
+from shopkit.openapi_problems import ProblemResponsesPlugin
 from shopkit.telemetry import (
     configure_logging,
     configure_tracing,
@@ -88,37 +90,6 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def strict_json_body(request: Request[Any, Any, Any]) -> None:
-    """Refuse a JSON body that only fits its schema after coercion (`"7"` or `7.0` for an int).
-
-    Litestar converts request data leniently, which query strings need but bodies must not
-    get: a quantity or an amount is never guessed at. The body is decoded strictly against
-    the handler's `data` type first; Litestar's own decoding then runs as usual.
-    """
-    data = request.route_handler.parsed_fn_signature.parameters.get("data")
-    if data is None or request.method in {"GET", "HEAD", "DELETE", "OPTIONS"}:
-        return
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        return
-    body = await request.body()
-    if not body:
-        return
-    try:
-        msgspec.json.decode(body, type=data.annotation, strict=True)
-    except msgspec.ValidationError as exc:
-        message, _, where = str(exc).partition(" - at `$")
-        field = where.rstrip("`").lstrip(".") or "data"
-        raise ValidationException(
-            detail="Validation failed",
-            extra=[{"message": message, "key": field, "source": "body"}],
-        ) from None
-    except msgspec.DecodeError:
-        raise ValidationException(
-            detail="Validation failed",
-            extra=[{"message": "The body is not valid JSON.", "key": "body", "source": "body"}],
-        ) from None
-
-
 def create_app(
     *,
     service: ServiceSettings,
@@ -144,7 +115,7 @@ def create_app(
     configure_tracing(service, telemetry or TelemetrySettings())
 
     checks = list(health_checks)
-    all_plugins: list[PluginProtocol] = [opentelemetry_plugin(), *plugins]
+    all_plugins: list[PluginProtocol] = [opentelemetry_plugin(), ProblemResponsesPlugin(), *plugins]
     if database is not None:
         all_plugins.append(SQLAlchemyPlugin(config=database))
         checks.insert(0, database_check(database.get_engine()))
@@ -163,7 +134,7 @@ def create_app(
         ],
         dependencies={"page": Provide(provide_limit_offset), **(dependencies or {})},
         lifespan=list(lifespan),
-        before_request=strict_json_body,
+        before_request=guard_request,
         state=app_state,
         openapi_config=OpenAPIConfig(
             title=service.name,

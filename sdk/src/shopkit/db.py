@@ -32,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 from shopkit.config import DatabaseSettings
 
 __all__ = [
+    "MAX_LIMIT",
+    "MAX_OFFSET",
     "LimitOffset",
     "Page",
     "drop_database",
@@ -181,9 +183,15 @@ class Page(msgspec.Struct, Generic[T]):
     offset: int
 
 
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+"""The deepest page a list serves. PostgreSQL reads and throws away every skipped row, so an
+offset beyond this is refused (422) rather than answered slowly; nobody pages a million rows."""
+
+
 async def provide_limit_offset(
-    limit: Annotated[int, QueryParameter(name="limit", ge=1, le=100)] = 20,
-    offset: Annotated[int, QueryParameter(name="offset", ge=0)] = 0,
+    limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, QueryParameter(name="offset", ge=0, le=MAX_OFFSET)] = 0,
 ) -> LimitOffset:
-    """`?limit=&offset=` as advanced-alchemy's filter: limit 1 to 100, offset from 0."""
+    """`?limit=&offset=` as advanced-alchemy's filter: limit 1 to 100, offset 0 to 1,000,000."""
     return LimitOffset(limit=limit, offset=offset)

@@ -11,12 +11,13 @@ from typing import Any, ClassVar
 
 import msgspec
 import structlog
-from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError
+from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, RepositoryError
 from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
 
 from shopkit.context import request_id_var
 
@@ -201,7 +202,59 @@ def _repository_not_found(
     return _domain_error(request, NotFoundError("The requested resource does not exist."))
 
 
+# PostgreSQL's class 22 ("data exception") and asyncpg's own refusal to encode a parameter
+# (22000: an int beyond int64 or int32, a malformed UUID): the input, not the server, is wrong.
+_DATA_REASONS = {
+    "22001": "a value is longer than its field allows",
+    "22003": "a number is out of range for its field",
+    "22008": "a date or time is out of range",
+    "22021": "a text contains a character that cannot be stored (such as NUL)",
+    "22P02": "a value is not valid for its field",
+    "22P05": "a text contains a character that cannot be stored (such as NUL)",
+}
+
+
+def _data_exception(exc: BaseException) -> str | None:
+    """The SQLSTATE when `exc` (or what it wraps) is the database refusing a value, else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError):
+            state = getattr(current.orig, "sqlstate", None)
+            return state if isinstance(state, str) and state.startswith("22") else None
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _refused_value(request: Request[Any, Any, Any], sqlstate: str) -> Response[bytes]:
+    """422 for a value the database cannot store: the request changed nothing (rolled back)."""
+    _logger.warning("database_refused_value", path=request.url.path, sqlstate=sqlstate)
+    reason = _DATA_REASONS.get(sqlstate, "a value is out of range or not valid for its field")
+    problem = Problem(
+        type="https://shopkit.dev/problems/validation-failed",
+        title="Validation failed",
+        status=422,
+        detail=f"request: {reason}",
+        instance=request.url.path,
+        invalid_params=[InvalidParam(name="request", reason=reason)],
+    )
+    return problem_response(problem)
+
+
+def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """A database error: a refused value is 422, anything else is unexpected (500)."""
+    sqlstate = _data_exception(exc)
+    if sqlstate is not None:
+        return _refused_value(request, sqlstate)
+    return _unexpected(request, exc)
+
+
 def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
+    # advanced-alchemy reports every statement error as an IntegrityError, refused values too.
+    sqlstate = _data_exception(exc)
+    if sqlstate is not None:
+        return _refused_value(request, sqlstate)
     detail = (
         "A resource with these values already exists."
         if isinstance(exc, DuplicateKeyError)
@@ -222,12 +275,18 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
 
 
 def exception_handlers() -> ExceptionHandlersMap:
-    """The mapping `create_app` installs: domain errors, validation, repository errors, the rest."""
+    """The mapping `create_app` installs: domain errors, validation, repository errors, the rest.
+
+    A value the database refuses (PostgreSQL's data exceptions: NUL in text, a number out of
+    range, a string too long) is a 422, never a 500: the safety net behind `shopkit.guard`.
+    """
     return {
         DomainError: _domain_error,
         ValidationException: _validation_error,
         HTTPException: _http_error,
         RepositoryNotFoundError: _repository_not_found,
         IntegrityError: _integrity,
+        RepositoryError: _database,
+        DBAPIError: _database,
         Exception: _unexpected,
     }
