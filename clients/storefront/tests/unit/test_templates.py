@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ LAYOUT = {
     "flashes": [],
     "current_path": "/",
     "version": "1.0.0",
+    "csrf": "csrf-token-1",
 }
 PRODUCT = {
     "id": "p1",
@@ -48,12 +50,15 @@ VARIANTS = [
 
 
 @pytest.fixture(scope="module")
-def render() -> Any:
+def render(assert_csp_clean: Callable[[str], None]) -> Any:
+    """Renders a page; every page rendered here must also satisfy the gateway's CSP."""
     engine = JinjaTemplateEngine(directory=Path(storefront.__file__).parent / "templates")
     templating.configure(engine)
 
     def _render(name: str, **context: Any) -> str:
-        return engine.get_template(name).render(**{**LAYOUT, **context})
+        html = engine.get_template(name).render(**{**LAYOUT, **context})
+        assert_csp_clean(html)
+        return html
 
     return _render
 
@@ -217,3 +222,44 @@ def test_order_page(render: Any) -> None:
     assert "declined" in html
     assert "Pending" in html
     assert "€0.05" in html
+
+
+def test_every_post_form_carries_the_csrf_token(render: Any) -> None:
+    pages = [
+        render("home.html", featured=[], category_tree=[], shopper={"logged_in": True}),
+        render("login.html", next="/", form={}),
+        render("register.html", next="/", form={}),
+        render("forgot_password.html", form={}),
+        render("reset_password.html", token="t", errors=[]),
+        render("product.html", product=PRODUCT, variants=VARIANTS, selected=VARIANTS[0]),
+        render(
+            "checkout.html",
+            cart=None,
+            form={"idempotency_key": "k1"},
+            errors=[],
+            countries={"DE": "Germany"},
+            methods=TEST_METHODS,
+        ),
+    ]
+    for html in pages:
+        forms = html.count('method="post"')
+        assert forms > 0
+        assert html.count('<input type="hidden" name="_csrf" value="csrf-token-1">') == forms
+
+
+def test_the_csp_guard_sees_what_the_policy_blocks(
+    csp_blocked: Callable[[str], list[str]],
+) -> None:
+    """The guard itself: each of these would be blocked by the gateway's policy."""
+    bad = [
+        "<html><script>alert(1)</script></html>",
+        '<html><button onclick="go()">x</button></html>',
+        '<html><p style="color:red">x</p></html>',
+        "<html><style>p{}</style></html>",
+        '<html><a href="javascript:go()">x</a></html>',
+        '<html><script src="https://cdn.example/x.js"></script></html>',
+        '<html><form action="https://evil.example/" method="post"></form></html>',
+    ]
+    for html in bad:
+        assert csp_blocked(html), html
+    assert csp_blocked('<html><script src="/static/app.js" defer></script></html>') == []
