@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,17 +94,22 @@ PAYMENT = {
 
 
 @pytest.fixture(scope="module")
-def env() -> Environment:
+def env(assert_csp_clean: Callable[[str], None]) -> Environment:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     environment.filters["money"] = format_money
     environment.filters["when"] = str
     environment.globals["app_version"] = "test"
+    environment.extend(csp_check=assert_csp_clean)
     return environment
 
 
 def render(env: Environment, name: str, **context: Any) -> str:
+    """A page as its controller renders it; every page rendered here must also satisfy the
+    gateway's Content-Security-Policy (no inline script, event handler or style)."""
     base = {"csrf": "tok", "admin": ADMIN, "nav": NAV, "section": None, "messages": []}
-    return env.get_template(name).render({**base, **context})
+    html = env.get_template(name).render({**base, **context})
+    env.csp_check(html)  # type: ignore[attr-defined]
+    return html
 
 
 def test_every_page_has_the_nav_and_a_log_out_button_with_the_csrf_token(env: Environment) -> None:
@@ -304,3 +310,28 @@ def test_dashboard_renders_its_three_panels(env: Environment) -> None:
     assert "€19.99" in html
     assert 'href="/admin/stock?sku=HP-1"' in html
     assert "Your card was declined." in html
+
+
+def test_the_forms_pages_not_covered_above_are_csp_clean_too(env: Environment) -> None:
+    render(env, "products/new.html", categories=[], form={}, errors=[])
+    render(
+        env,
+        "categories.html",
+        categories=[{"id": "c1", "slug": "audio", "name": "Audio", "depth": 0}],
+    )
+
+
+def test_the_csp_guard_sees_what_the_policy_blocks(
+    csp_blocked: Callable[[str], list[str]],
+) -> None:
+    """The guard itself: each of these would be blocked by the gateway's policy."""
+    bad = [
+        "<html><script>alert(1)</script></html>",
+        '<html><button onclick="go()">x</button></html>',
+        '<html><p style="color:red">x</p></html>',
+        "<html><style>p{}</style></html>",
+        '<html><a href="javascript:go()">x</a></html>',
+    ]
+    for html in bad:
+        assert csp_blocked(html), html
+    assert csp_blocked('<html><script src="/admin/static/admin.js" defer></script></html>') == []
