@@ -8,6 +8,8 @@ written into the config, so no variable can inject nginx syntax.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import math
 import os
@@ -30,9 +32,33 @@ NOT_FOUND = (
     '"detail":"No service is routed at this path.","request_id":"$shopkit_request_id"}'
 )
 
+# The Content-Security-Policy of the web apps' pages (no inline script or style, nothing from
+# another origin, never framed) and of everything else (API answers, nginx's own problems):
+# nothing may be loaded in the context of a JSON document at all.
+CSP_WEB = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CSP_API = "default-src 'none'; frame-ancestors 'none'"
+# Security headers the gateway owns: an upstream's own copies are hidden, so every answer
+# carries exactly one of each, whoever produced it.
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+)
+
 # Sent on every answer; a location that adds a header of its own repeats them all, because
 # nginx inherits add_header only into blocks that have none. Empty values are not sent.
 HEADERS = (
+    "add_header X-Content-Type-Options nosniff always;",
+    "add_header X-Frame-Options DENY always;",
+    "add_header Referrer-Policy strict-origin-when-cross-origin always;",
+    "add_header Content-Security-Policy $shopkit_csp always;",
+    "add_header Strict-Transport-Security $shopkit_hsts always;",
     "add_header X-Request-ID $shopkit_request_id always;",
     "add_header X-Cache-Status $upstream_cache_status always;",
     "add_header Access-Control-Allow-Origin $shopkit_cors_origin always;",
@@ -43,6 +69,81 @@ HEADERS = (
 )
 VARY_ORIGIN = "add_header Vary Origin always;"
 
+
+@dataclass(frozen=True)
+class Problem:
+    """An error nginx answers itself, as application/problem+json from an internal location
+    (`uri`): `status` is what the client gets, `catches` the codes nginx raises for it (494 is
+    nginx's own code for a header that is too large; the client gets 431). No quotes in the
+    texts. A URI, not a named location: a request whose request line nginx could not read
+    (414, 505) has no URI, and nginx refuses to redirect such a request to a named location
+    (it answers its own HTML 500 instead)."""
+
+    status: int
+    name: str
+    title: str
+    detail: str
+    catches: tuple[int, ...] = ()
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        return self.catches or (self.status,)
+
+    @property
+    def uri(self) -> str:
+        return f"{PROBLEM_PREFIX}{self.status}"
+
+
+PROBLEM_PREFIX = "/__gateway/problem/"
+
+
+PROBLEMS = (
+    Problem(400, "bad_request", "Bad Request", "The gateway could not read this request."),
+    Problem(404, "not_found", "Not Found", "No service is routed at this path."),
+    Problem(405, "not_allowed", "Method Not Allowed", "The gateway does not accept this method."),
+    Problem(
+        413, "too_large", "Content Too Large",
+        "The request body is larger than the gateway accepts ({max_body}).",
+    ),
+    Problem(414, "uri_too_long", "URI Too Long", "The URI is longer than the gateway accepts."),
+    Problem(
+        431, "header_too_large", "Request Header Fields Too Large",
+        "The request headers or cookies are larger than the gateway accepts.", (494,),
+    ),
+    Problem(
+        500, "internal_error", "Internal Server Error",
+        "The gateway failed to handle this request; quote the request id when reporting it.",
+    ),
+    Problem(
+        501, "not_implemented", "Not Implemented",
+        "The gateway does not support this transfer encoding.",
+    ),
+    Problem(502, "bad_gateway", "Bad Gateway", "The service behind this route is not answering."),
+    Problem(
+        503, "unavailable", "Service Unavailable",
+        "The service behind this route is unavailable; try again shortly.",
+    ),
+    Problem(
+        504, "gateway_timeout", "Gateway Timeout",
+        "The service behind this route did not answer in time.",
+    ),
+    Problem(
+        505, "version_not_supported", "HTTP Version Not Supported",
+        "The gateway speaks HTTP/1.0 and HTTP/1.1 here.",
+    ),
+)  # fmt: skip
+# Not here: 408. nginx never answers a client that stops sending its header or body in time
+# (client_header_timeout, client_body_timeout); it closes the connection and logs 408.
+
+# Behind a web app a person is looking at a page: nginx's 5xx there is the HTML page.
+APP_PAGE_CODES = (500, 502, 503, 504)
+
+# The only inline style of the gateway's own HTML page; its hash is allowed by that page's CSP.
+UNAVAILABLE_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
+    "padding:0 1rem;line-height:1.5;color:#1f2937}"
+)
+
 # Granian (every service and app) drops an idle HTTP/1 connection after 30 s
 # (--http1-header-read-timeout); nginx must retire a pooled connection before the upstream
 # does, or a request can be written into a connection that is being closed.
@@ -52,6 +153,9 @@ UPSTREAM_KEEPALIVE_TIMEOUT = "20s"
 RATE = re.compile(r"^[1-9][0-9]{0,6}r/[sm]$")
 DURATION = re.compile(r"^[0-9]{1,6}(ms|s|m|h)?$")
 SIZE = re.compile(r"^[0-9]{1,6}[kKmM]?$")
+HSTS = re.compile(r"^max-age=[0-9]{1,9}(; ?includeSubDomains)?(; ?preload)?$")
+LISTEN = re.compile(r"^((\[[0-9A-Fa-f:.]+\]|[0-9.]+|[A-Za-z0-9.-]+):)?[0-9]{1,5}$")
+FILE = re.compile(r"^/[A-Za-z0-9._/+@=-]+$")
 ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -92,6 +196,13 @@ class Settings:
     cache_honour_max_age: bool = False
     read_timeout: str = "60s"
     max_body: str = "1m"
+    # Strict-Transport-Security, sent only on answers the browser got over HTTPS: the TLS
+    # listener, or a trusted proxy's `X-Forwarded-Proto: https`. None: never sent.
+    hsts: str | None = "max-age=31536000"
+    # A TLS listener of the gateway's own (both files, or neither: plain HTTP only).
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_listen: str = "127.0.0.1:8443"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +213,11 @@ class Settings:
             value = env.get(f"GATEWAY_{name}", "").strip()
             return value or None
 
+        tls_cert, tls_key = _tls_file(get("TLS_CERT"), "CERT"), _tls_file(get("TLS_KEY"), "KEY")
+        if (tls_cert is None) != (tls_key is None):
+            raise GatewayConfigError(
+                "GATEWAY_TLS_CERT and GATEWAY_TLS_KEY: set both (a TLS listener) or neither"
+            )
         return cls(
             api=_limit(get("RATE_API"), get("BURST_API"), d.api, "API"),
             auth=_limit(get("RATE_AUTH"), get("BURST_AUTH"), d.auth, "AUTH"),
@@ -112,6 +228,10 @@ class Settings:
             cache_honour_max_age=_flag(get("CACHE_HONOUR_MAX_AGE"), d.cache_honour_max_age),
             read_timeout=_match(get("READ_TIMEOUT"), d.read_timeout, DURATION, "READ_TIMEOUT"),
             max_body=_match(get("MAX_BODY"), d.max_body, SIZE, "MAX_BODY"),
+            hsts=_hsts(get("HSTS"), d.hsts),
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_listen=_match(get("TLS_LISTEN"), d.tls_listen, LISTEN, "TLS_LISTEN"),
         )
 
 
@@ -167,6 +287,30 @@ def _match(value: str | None, default: str, pattern: re.Pattern[str], name: str)
         return default
     if not pattern.match(value):
         raise GatewayConfigError(f"GATEWAY_{name}={value!r}: expected like {default}")
+    return value
+
+
+def _hsts(value: str | None, default: str | None) -> str | None:
+    if value is None:
+        return default
+    if value.lower() == "off":
+        return None
+    if not HSTS.match(value):
+        raise GatewayConfigError(
+            f"GATEWAY_HSTS={value!r}: expected like max-age=31536000[; includeSubDomains] or off"
+        )
+    return value
+
+
+def _tls_file(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if not FILE.match(value):
+        raise GatewayConfigError(
+            f"GATEWAY_TLS_{name}={value!r}: expected an absolute path without spaces or quotes"
+        )
+    if not os.path.isfile(value):
+        raise GatewayConfigError(f"GATEWAY_TLS_{name}={value!r}: no such file")
     return value
 
 
@@ -265,14 +409,96 @@ def render(
         "{{max_body}}": settings.max_body,
         "{{server_headers}}": _headers(settings, 8),
         "{{location_headers}}": _headers(settings, 12),
+        "{{unavailable_headers}}": _headers(settings, 12, csp=_unavailable_csp()),
+        "{{unavailable_style}}": UNAVAILABLE_STYLE,
+        "{{trusted_geo}}": "".join(f"        {p} 1;\n" for p in settings.trusted_proxies),
+        "{{hsts}}": f'        https "{settings.hsts}";\n' if settings.hsts else "",
+        "{{csp_map}}": _csp_map(routed),
+        "{{hide_headers}}": "".join(f"    proxy_hide_header {h};\n" for h in SECURITY_HEADERS),
+        "{{tls}}": _tls(settings),
+        "{{error_pages}}": _error_pages(PROBLEMS, 8),
+        "{{problem_locations}}": "".join(_problem_location(p, settings) for p in PROBLEMS),
     }.items():
         text = text.replace(key, value)
     return text
 
 
-def _headers(settings: Settings, indent: int) -> str:
-    lines = (*HEADERS, VARY_ORIGIN) if settings.cors_origins else HEADERS
+def _headers(settings: Settings, indent: int, *, csp: str | None = None) -> str:
+    lines: tuple[str, ...] = (*HEADERS, VARY_ORIGIN) if settings.cors_origins else HEADERS
+    if csp is not None:
+        lines = tuple(
+            f'add_header Content-Security-Policy "{csp}" always;'
+            if line.startswith("add_header Content-Security-Policy ")
+            else line
+            for line in lines
+        )
     return "".join(" " * indent + line + "\n" for line in lines)
+
+
+def _unavailable_csp() -> str:
+    """The web policy, plus the one inline style of the HTML 503 page (by its hash)."""
+    digest = base64.b64encode(hashlib.sha256(UNAVAILABLE_STYLE.encode()).digest()).decode()
+    return CSP_WEB.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
+
+
+def _csp_map(routed: list[Service]) -> str:
+    """`$uri` -> the policy, as nginx picks the location: the longest route prefix wins; the
+    catch-all app's `/` is the default, its metrics and health paths are JSON like the API."""
+    web, api = f'"{CSP_WEB}"', f'"{CSP_API}"'
+    prefixes = {r: web if s.is_app else api for s in routed for r in s.routes if r != "/"}
+    catch_all = any("/" in s.routes for s in routed if s.is_app)
+    lines = [f"        default {web if catch_all else api};\n", f'        "" {api};\n']
+    lines += [f"        /healthz {api};\n", f"        /metrics {api};\n"]
+    lines.append(f'        "~^{PROBLEM_PREFIX}" {api};\n')
+    lines += [
+        f'        "~^{re.escape(prefix)}(/|$)" {policy};\n'
+        for prefix, policy in sorted(prefixes.items(), key=lambda kv: -len(kv[0]))
+    ]
+    lines += [f'        "~^/api(/|$)" {api};\n', f'        "~^/health/" {api};\n']
+    return "".join(lines)
+
+
+def _tls(settings: Settings) -> str:
+    if settings.tls_cert is None or settings.tls_key is None:
+        return ""
+    return (
+        f"        listen {settings.tls_listen} ssl;\n"
+        f"        ssl_certificate {settings.tls_cert};\n"
+        f"        ssl_certificate_key {settings.tls_key};\n"
+        "        ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "        ssl_session_cache shared:shopkit_tls:10m;\n"
+    )
+
+
+def _error_pages(problems: tuple[Problem, ...], indent: int, *, app: bool = False) -> str:
+    """`error_page` lines: each problem's codes to its location; in an app location the
+    5xx codes go to the HTML page instead (and a location's own error_page lines replace
+    all of the server's, so an app location carries the full list)."""
+    lines = [
+        f"error_page {' '.join(map(str, p.codes))} {f'={p.status} ' if p.catches else ''}{p.uri};"
+        for p in problems
+        if not (app and p.status in APP_PAGE_CODES)
+    ]
+    lines.append("error_page 429 @too_many_requests;")
+    if app:
+        lines.append(f"error_page {' '.join(map(str, APP_PAGE_CODES))} =503 @app_unavailable;")
+    return "".join(" " * indent + line + "\n" for line in lines)
+
+
+def _problem_location(problem: Problem, settings: Settings) -> str:
+    detail = problem.detail.format(max_body=settings.max_body)
+    body = (
+        f'{{"type":"about:blank","title":"{problem.title}","status":{problem.status},'
+        f'"detail":"{detail}","request_id":"$shopkit_request_id"}}'
+    )
+    return (
+        f"        # nginx's own {problem.status} ({problem.name}); not reachable from outside\n"
+        f"        location = {problem.uri} {{\n"
+        "            internal;\n"
+        "            default_type application/problem+json;\n"
+        f"            return {problem.status} '{body}';\n"
+        "        }\n\n"
+    )
 
 
 def _limit_zones(settings: Settings) -> str:
@@ -324,11 +550,7 @@ def _location(loc: _Location, settings: Settings) -> str:
     if s.is_app:
         # A person is looking at a page: an app that is down gets an HTML page, not JSON.
         # (A location's own error_page replaces all the server's, so repeat the others.)
-        body += [
-            "error_page 413 @too_large;",
-            "error_page 429 @too_many_requests;",
-            "error_page 502 504 =503 @app_unavailable;",
-        ]
+        body += _error_pages(PROBLEMS, 0, app=True).splitlines()
     else:
         body.append("if ($shopkit_preflight) {\n    return 204;\n}")
     if loc.strict and settings.auth.rate is not None:

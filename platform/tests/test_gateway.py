@@ -6,11 +6,15 @@ of stand-in upstreams: small HTTP servers of this file that answer with what the
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import http.client
 import json
 import re
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -210,7 +214,8 @@ def test_nginx_accepts_the_real_registry(
 class StandIn(ThreadingHTTPServer):
     """A real HTTP upstream that answers every request with what it received, as JSON.
 
-    Query parameters steer it: `cc=<Cache-Control>`, `sleep=<seconds>`, `pad=<bytes>`."""
+    Query parameters steer it: `cc=<Cache-Control>`, `sleep=<seconds>`, `pad=<bytes>`,
+    `hdr=<Name>:<value>` (a header of its own, repeatable)."""
 
     daemon_threads = True
 
@@ -242,7 +247,8 @@ class _StandInHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        pairs = urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)
+        query = dict(pairs)
         with self.server.lock:
             self.server.hits[self.path] += 1
             self.server.peers.setdefault(self.path, []).append(self.client_address[1])
@@ -259,6 +265,7 @@ class _StandInHandler(BaseHTTPRequestHandler):
                 "connection": self.headers.get("Connection"),
                 "forwarded_for": self.headers.get("X-Forwarded-For"),
                 "real_ip": self.headers.get("X-Real-IP"),
+                "forwarded_proto": self.headers.get("X-Forwarded-Proto"),
                 "accept_encoding": self.headers.get("Accept-Encoding"),
                 "pad": "x" * int(query.get("pad", 0)),
             }
@@ -270,6 +277,8 @@ class _StandInHandler(BaseHTTPRequestHandler):
         self.send_header("X-Request-ID", self.headers.get("X-Request-ID", ""))
         if "cc" in query:
             self.send_header("Cache-Control", query["cc"])
+        for name, value in (v.split(":", 1) for k, v in pairs if k == "hdr"):
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -891,3 +900,321 @@ def test_a_stream_route_passes_events_through_unbuffered(gateways: Gateways) -> 
         _StreamHandler.release.set()
         upstream.shutdown()
         upstream.server_close()
+
+
+# --- security headers (issue 9, item 8) -------------------------------------------------------
+
+SECURITY = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+CSP_WEB = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CSP_API = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _assert_secured(reply: Reply, csp: str) -> None:
+    for name, value in SECURITY.items():
+        assert reply.headers.get(name) == value, (name, reply.status, reply.headers)
+    assert reply.headers.get("content-security-policy") == csp, reply.headers
+    # Plain HTTP from a client that is not a proxy: no HSTS (a browser would ignore it).
+    assert "strict-transport-security" not in reply.headers
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("path", "method", "headers", "status", "csp"),
+    [
+        ("/api/users/me", "GET", {}, 200, CSP_API),
+        ("/api/users/me", "POST", {}, 200, CSP_API),
+        ("/", "GET", {}, 200, CSP_WEB),
+        ("/products/headphones", "GET", {}, 200, CSP_WEB),
+        ("/static/app.css", "GET", {}, 200, CSP_WEB),
+        ("/admin", "GET", {}, 200, CSP_WEB),
+        ("/admin/orders/7", "GET", {}, 200, CSP_WEB),
+        ("/api/nothing", "GET", {}, 404, CSP_API),
+        ("/metrics", "GET", {}, 404, CSP_API),
+        ("/healthz", "GET", {}, 200, CSP_API),
+        ("/api/dead/x", "GET", {}, 502, CSP_API),
+        ("/api/users/me", "OPTIONS", {"Origin": ALLOWED, "Access-Control-Request-Method": "GET"},
+         204, CSP_API),
+    ],
+)  # fmt: skip
+def test_every_answer_carries_the_security_headers(
+    shop: Gateway, path: str, method: str, headers: dict[str, str], status: int, csp: str
+) -> None:
+    reply = shop.call(
+        path, method=method, headers=headers, body=b"{}" if method == "POST" else None
+    )
+    assert reply.status == status, reply.body
+    _assert_secured(reply, csp)
+
+
+@pytest.mark.integration
+def test_cached_answers_carry_the_security_headers(shop: Gateway) -> None:
+    path = "/api/products?case=secured"
+    first, second = shop.call(path), shop.call(path)
+    assert (first.headers["x-cache-status"], second.headers["x-cache-status"]) == ("MISS", "HIT")
+    _assert_secured(first, CSP_API)
+    _assert_secured(second, CSP_API)
+
+
+@pytest.mark.integration
+def test_an_upstreams_own_security_headers_are_replaced_not_doubled(shop: Gateway) -> None:
+    own = [
+        "X-Frame-Options:SAMEORIGIN",
+        "Content-Security-Policy:default-src *",
+        "Referrer-Policy:unsafe-url",
+        "X-Content-Type-Options:nosniff",
+        "Strict-Transport-Security:max-age=1",
+    ]
+    query = urllib.parse.urlencode([("hdr", h) for h in own])
+    for path in (f"/products/1?{query}", f"/api/users/me?{query}"):
+        reply = shop.call(path)
+        assert reply.status == 200
+        _assert_secured(reply, CSP_WEB if path.startswith("/products") else CSP_API)
+
+
+@pytest.mark.integration
+def test_a_stream_carries_the_security_headers(gateways: Gateways) -> None:
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _StreamHandler)
+    threading.Thread(target=upstream.serve_forever, args=(0.05,), daemon=True).start()
+    stock = Service(
+        "stock-service", upstream.server_address[1], None, ("/api/stock",),
+        streams=("/api/stock/stream",),
+    )  # fmt: skip
+    g = gateways.start(lambda _: [stock], (), Settings())
+    _StreamHandler.release.set()
+    try:
+        reply = g.call("/api/stock/stream")
+        assert reply.status == 200
+        _assert_secured(reply, CSP_API)
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+
+
+@pytest.mark.integration
+def test_the_app_down_page_is_allowed_its_one_inline_style_and_nothing_else(
+    shop: Gateway,
+) -> None:
+    reply = shop.call("/closed/cart")
+    assert reply.status == 503
+    for name, value in SECURITY.items():
+        assert reply.headers[name] == value
+    style = re.search(r"<style>(.*?)</style>", reply.body.decode(), re.S)
+    assert style
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert reply.headers["content-security-policy"] == CSP_WEB.replace(
+        "style-src 'self'", f"style-src 'self' 'sha256-{digest}'"
+    )
+    assert "<script" not in reply.body.decode()
+
+
+# --- X-Forwarded-Proto, HSTS and the TLS listener ----------------------------------------------
+
+
+@pytest.mark.integration
+def test_https_from_a_trusted_proxy_is_passed_on_and_gets_hsts(shop: Gateway) -> None:
+    https = {"X-Forwarded-Proto": "https"}
+    for path in ("/api/users/me", "/cart"):
+        reply = shop.call(path, headers=https)
+        assert reply.json()["forwarded_proto"] == "https", path
+        assert reply.headers["strict-transport-security"] == "max-age=31536000"
+    plain = shop.call("/cart")
+    assert plain.json()["forwarded_proto"] == "http"
+    assert "strict-transport-security" not in plain.headers
+    # An error page behind an https proxy gets HSTS too.
+    assert "strict-transport-security" in shop.call("/api/nothing", headers=https).headers
+    # A client that is not a trusted proxy cannot claim https (nor get HSTS on plain HTTP).
+    forged = shop.call("/cart", headers=https, source="127.0.0.2")
+    assert forged.json()["forwarded_proto"] == "http"
+    assert "strict-transport-security" not in forged.headers
+    # Nor can a trusted one pass on anything but http or https.
+    odd = shop.call("/cart", headers={"X-Forwarded-Proto": "https, http"})
+    assert odd.json()["forwarded_proto"] == "http"
+
+
+@pytest.fixture(scope="module")
+def tls_files(gateways: Gateways) -> tuple[str, str]:
+    cert, key = gateways.root / "gateway.crt", gateways.root / "gateway.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.mark.integration
+def test_the_tls_listener_serves_https_with_hsts(
+    gateways: Gateways, tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tls_port = free_port()
+    monkeypatch.setenv("GATEWAY_TLS_CERT", tls_files[0])
+    monkeypatch.setenv("GATEWAY_TLS_KEY", tls_files[1])
+    monkeypatch.setenv("GATEWAY_TLS_LISTEN", f"127.0.0.1:{tls_port}")
+    monkeypatch.setenv("GATEWAY_HSTS", "max-age=63072000; includeSubDomains")
+    g = gateways.shop()
+    context = ssl.create_default_context(cafile=tls_files[0])
+    conn = http.client.HTTPSConnection("127.0.0.1", tls_port, timeout=5, context=context)
+    for path, csp in (("/api/users/me", CSP_API), ("/cart", CSP_WEB), ("/api/nothing", CSP_API)):
+        reply = call(tls_port, path, connection=conn)
+        assert reply.headers["strict-transport-security"] == ("max-age=63072000; includeSubDomains")
+        assert reply.headers["content-security-policy"] == csp
+        if reply.status == 200:
+            assert reply.json()["forwarded_proto"] == "https"
+    conn.close()
+    plain = g.call("/cart")
+    assert plain.json()["forwarded_proto"] == "http"
+    assert "strict-transport-security" not in plain.headers
+
+
+@pytest.mark.unit
+def test_tls_and_hsts_variables_are_checked(tmp_path: Path) -> None:
+    cert = tmp_path / "c.pem"
+    cert.write_text("x")
+    with pytest.raises(GatewayConfigError, match="GATEWAY_TLS_CERT and GATEWAY_TLS_KEY"):
+        Settings.from_env({"GATEWAY_TLS_CERT": str(cert)})
+    with pytest.raises(GatewayConfigError, match=r"GATEWAY_TLS_KEY.*no such file"):
+        Settings.from_env({"GATEWAY_TLS_CERT": str(cert), "GATEWAY_TLS_KEY": "/nope/k.pem"})
+    with pytest.raises(GatewayConfigError, match="GATEWAY_TLS_CERT"):
+        Settings.from_env({"GATEWAY_TLS_CERT": f"{cert}; include /x", "GATEWAY_TLS_KEY": "x"})
+    with pytest.raises(GatewayConfigError, match="GATEWAY_HSTS"):
+        Settings.from_env({"GATEWAY_HSTS": 'max-age=1"; x'})
+    with pytest.raises(GatewayConfigError, match="GATEWAY_TLS_LISTEN"):
+        Settings.from_env({"GATEWAY_TLS_LISTEN": "0.0.0.0:443 default_server"})
+    assert Settings.from_env({"GATEWAY_HSTS": "off"}).hsts is None
+    conf = gateway.render([USER], prefix=tmp_path, settings=Settings(hsts=None))
+    assert "Strict-Transport-Security" in conf  # the header line, with an empty value
+    assert 'https "' not in conf
+    assert "ssl" not in conf.split("server {")[1].split("location")[0]
+
+
+# --- nginx's own errors are problems (issue 9, item 9) -----------------------------------------
+
+
+def raw(port: int, data: bytes, *, pause: float = 0) -> Reply:
+    """Bytes as they are, for requests http.client would refuse to send; `pause` waits
+    before reading (a client that stops sending)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        time.sleep(pause)
+        response = http.client.HTTPResponse(sock, method=data.split(b" ", 1)[0].decode())
+        response.begin()
+        names = {name.lower() for name in response.headers}
+        joined = {n: ", ".join(response.headers.get_all(n) or []) for n in names}
+        return Reply(response.status, joined, response.read())
+
+
+def _assert_problem(reply: Reply, status: int, title: str) -> None:
+    assert reply.status == status, (reply.status, reply.body)
+    assert reply.headers["content-type"] == "application/problem+json"
+    problem = reply.json()
+    assert (problem["status"], problem["title"]) == (status, title)
+    assert problem["type"] == "about:blank"
+    assert problem["request_id"] == reply.headers["x-request-id"]
+    assert len(str(problem["request_id"])) == 32
+    _assert_secured(reply, CSP_API)
+
+
+HOST = b"Host: shop.local\r\n"
+PROVOKED = {
+    "400-no-host": (b"GET /api/users/me HTTP/1.1\r\n\r\n", 400, "Bad Request"),
+    "400-bad-length": (
+        b"POST /api/users/me HTTP/1.1\r\n" + HOST + b"Content-Length: ten\r\n\r\n",
+        400, "Bad Request",
+    ),
+    "405-trace": (b"TRACE /api/users/me HTTP/1.1\r\n" + HOST + b"\r\n", 405, "Method Not Allowed"),
+    "414-long-uri": (
+        b"GET /api/users/" + b"x" * 9000 + b" HTTP/1.1\r\n" + HOST + b"\r\n", 414, "URI Too Long",
+    ),
+    "431-big-header": (
+        b"GET /api/users/me HTTP/1.1\r\n" + HOST + b"X-Big: " + b"x" * 9000 + b"\r\n\r\n",
+        431, "Request Header Fields Too Large",
+    ),
+    "431-big-cookie-on-a-page": (
+        b"GET /cart HTTP/1.1\r\n" + HOST + b"Cookie: s=" + b"x" * 9000 + b"\r\n\r\n",
+        431, "Request Header Fields Too Large",
+    ),
+    "501-transfer-encoding": (
+        b"POST /api/users/me HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: gzip\r\n\r\n",
+        501, "Not Implemented",
+    ),
+    "505-version": (b"GET /api/users/me HTTP/2.7\r\n" + HOST + b"\r\n", 505,
+                    "HTTP Version Not Supported"),
+}  # fmt: skip
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("case", PROVOKED)
+def test_a_request_nginx_refuses_is_a_json_problem(shop: Gateway, case: str) -> None:
+    data, status, title = PROVOKED[case]
+    _assert_problem(raw(shop.port, data), status, title)
+
+
+@pytest.mark.integration
+def test_nginx_failing_itself_is_a_500_problem_for_the_api(gateways: Gateways) -> None:
+    g = gateways.shop()
+    cache = g.prefix / "cache" / "micro"
+    # nginx's workers cannot write the micro-cache: it fails the request itself (500).
+    cache.chmod(0)
+    try:
+        reply = g.call("/api/products?case=unwritable")
+    finally:
+        cache.chmod(0o700)
+    _assert_problem(reply, 500, "Internal Server Error")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [
+        ("/api/dead/x", 502, "Bad Gateway"),
+        ("/api/slow?sleep=2", 504, "Gateway Timeout"),
+        ("/api/users/me?big", 413, "Content Too Large"),
+    ],
+)
+def test_upstream_failures_and_big_bodies_are_problems_with_the_headers(
+    shop: Gateway, path: str, status: int, title: str
+) -> None:
+    body = b"x" * 4096 if status == 413 else None
+    reply = shop.call(path, method="POST" if body else "GET", body=body)
+    _assert_problem(reply, status, title)
+
+
+@pytest.mark.unit
+def test_every_nginx_error_has_a_problem_and_apps_keep_their_page(tmp_path: Path) -> None:
+    app = Service("storefront", 3010, routes=("/",), kind="app")
+    conf = gateway.render([USER, app], prefix=tmp_path, settings=Settings())
+    server = conf.split("server {")[1]
+    for code in (400, 404, 405, 413, 414, 429, 494, 500, 501, 502, 503, 504, 505):
+        assert re.search(rf"^ {{8}}error_page (\d+ )*{code} ", server, re.M), code
+    # Every problem location is internal and answers JSON with its status and the request id.
+    problems = re.findall(r"location = /__gateway/problem/(\d+) \{\n(.*?)\n {8}\}", server, re.S)
+    assert len(problems) == 12
+    for name, body in problems:
+        assert "internal;" in body
+        assert "default_type application/problem+json;" in body, name
+        returned = re.search(r"return (\d+) '(.*)';", body)
+        assert returned, name
+        problem = json.loads(returned.group(2).replace("$shopkit_request_id", "x"))
+        assert problem["status"] == int(returned.group(1)), name
+        assert problem["request_id"] == "x"
+    # Behind the app, nginx's 5xx are the HTML page; 4xx stay problems.
+    storefront = _locations(conf)["/"]
+    assert "error_page 500 502 503 504 =503 @app_unavailable;" in storefront
+    assert "error_page 494 =431 /__gateway/problem/431;" in storefront
+    assert "error_page 503 /__gateway/problem/503;" not in storefront
+
+
+@pytest.mark.integration
+def test_the_problem_pages_are_not_reachable_from_outside(shop: Gateway) -> None:
+    reply = shop.call("/__gateway/problem/500")
+    _assert_problem(reply, 404, "Not Found")
+    assert not [p for p in shop.upstreams["storefront"].hits if p.startswith("/__gateway")]
