@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import msgspec
 import pytest
+from faststream.rabbit import RabbitBroker
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from shopkit.config import AuthSettings, BrokerSettings, DatabaseSettings
+from shopkit.messaging import Envelope, Event, envelope_for, events_exchange, publish_envelope
 from shopkit.testing import client_for, migrate
 
 from payment_service.__main__ import MIGRATIONS
@@ -54,6 +56,16 @@ def customer_headers(token_factory: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_factory(roles=('customer',))}"}
 
 
+ORDER_SERVICE = "service:order-service"
+
+
+@pytest.fixture
+def service_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+    """order-service's service token, holding the scope that creates payments."""
+    token = token_factory(roles=("service",), subject=ORDER_SERVICE, scope="payments:create")
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture(scope="session")
 def stripe_server() -> Iterator[StripeServer]:
     """The local Stripe stand-in (tests/stripe_standin.py) on a free port, for the session."""
@@ -94,3 +106,20 @@ def other_customer(token_factory: Callable[..., str]) -> Customer:
     subject = f"customer-{uuid.uuid4().hex[:10]}"
     token = token_factory(roles=("customer",), subject=subject)
     return Customer(id=subject, headers={"Authorization": f"Bearer {token}"})
+
+
+Publish = Callable[[Event | Envelope], Awaitable[Envelope]]
+
+
+@pytest.fixture
+async def publish(rabbit_broker: RabbitBroker, broker_settings: BrokerSettings) -> Publish:
+    """Deliver an event as order-service would: a real envelope on the session's exchange.
+    Returns the envelope, so a test can deliver the very same one again."""
+    exchange = events_exchange(broker_settings)
+
+    async def send(event: Event | Envelope) -> Envelope:
+        envelope = event if isinstance(event, Envelope) else envelope_for(event, "order-service")
+        await publish_envelope(rabbit_broker, exchange, envelope)
+        return envelope
+
+    return send

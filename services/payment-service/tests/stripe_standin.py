@@ -9,7 +9,8 @@ so a stand-in is acceptable; the real `stripe` client does all the talking to it
 Behaviour follows https://docs.stripe.com/api and https://docs.stripe.com/testing: test payment
 methods succeed, decline (402 `card_error` carrying the intent) or require an action; a refund
 larger than what is left is refused; a replayed idempotency key returns the first response, and
-the same key with other parameters is an `idempotency_error`.
+the same key with other parameters is an `idempotency_error`; an unpaid intent can be canceled,
+after which it cannot be confirmed.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class StripeStandIn:
                 return 200, intent
             if method == "POST" and parts[3:] == ["confirm"]:
                 return self._confirm(intent, params)
+            if method == "POST" and parts[3:] == ["cancel"]:
+                return self._cancel(intent, params)
         if method == "POST" and parts == ["v1", "refunds"]:
             return self._refund(params)
         return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
@@ -160,6 +163,28 @@ class StripeStandIn:
             return 402, {"error": {**error, "payment_intent": intent}}
         intent["status"] = "succeeded"
         intent["amount_received"] = intent["amount"]
+        return 200, intent
+
+    def _cancel(self, intent: dict[str, Any], params: dict[str, str]) -> tuple[int, Any]:
+        """https://docs.stripe.com/api/payment_intents/cancel: only an unpaid intent."""
+        cancellable = (
+            "requires_payment_method",
+            "requires_capture",
+            "requires_confirmation",
+            "requires_action",
+            "processing",
+        )
+        if intent["status"] not in cancellable:
+            return 400, _error(
+                "invalid_request_error",
+                "You cannot cancel this PaymentIntent because it has a status of "
+                f"{intent['status']}. Only a PaymentIntent with one of the following statuses "
+                f"may be canceled: {', '.join(cancellable)}.",
+                code="payment_intent_unexpected_state",
+            )
+        intent["status"] = "canceled"
+        intent["cancellation_reason"] = params.get("cancellation_reason")
+        intent["canceled_at"] = int(time.time())
         return 200, intent
 
     def _refund(self, params: dict[str, str]) -> tuple[int, Any]:

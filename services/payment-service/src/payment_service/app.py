@@ -23,9 +23,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = sqlalchemy_config(settings.database)
     messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
-    register_handlers(messaging.consumer)
-    verifier = verifier_from_settings(settings.auth)
     provider = provider_from_settings(settings.stripe)
+    register_handlers(messaging.consumer, provider)
+    verifier = verifier_from_settings(settings.auth)
 
     @asynccontextmanager
     async def close_clients(_app: Any) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ may do what, what is stored, what is published, and that nothing happens twice."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,18 +21,28 @@ pytestmark = pytest.mark.integration
 PREFIX = "/api/payments"
 
 
-def body(amount: int = 1999, currency: str = "EUR", order_id: str | None = None) -> dict[str, Any]:
+def body(
+    customer: Customer,
+    amount: int = 1999,
+    currency: str = "EUR",
+    order_id: str | None = None,
+) -> dict[str, Any]:
     return {
         "order_id": order_id or f"order-{uuid.uuid4().hex[:8]}",
+        "customer_id": customer.id,
         "amount": {"amount": amount, "currency": currency},
     }
 
 
 async def create(
-    client: AsyncTestClient[Litestar], customer: Customer, **kwargs: Any
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    **kwargs: Any,
 ) -> dict[str, Any]:
-    headers = {**customer.headers, "Idempotency-Key": uuid.uuid4().hex}
-    response = await client.post(PREFIX, json=body(**kwargs), headers=headers)
+    """A payment for `customer`'s order, created as order-service creates it."""
+    headers = {**service_headers, "Idempotency-Key": uuid.uuid4().hex}
+    response = await client.post(PREFIX, json=body(customer, **kwargs), headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -57,10 +68,12 @@ async def next_about(collector: EventCollector, payment_id: str, payload_type: t
     pytest.fail(f"no {payload_type.__name__} for {payment_id}")
 
 
-async def test_a_customer_creates_a_payment_in_minor_units_and_reads_it(
-    client: AsyncTestClient[Litestar], customer: Customer
+async def test_order_service_creates_a_customers_payment_in_minor_units_and_they_read_it(
+    client: AsyncTestClient[Litestar], customer: Customer, service_headers: dict[str, str]
 ) -> None:
-    payment = await create(client, customer, amount=2500, currency="JPY", order_id="order-jpy-1")
+    payment = await create(
+        client, customer, service_headers, amount=2500, currency="JPY", order_id="order-jpy-1"
+    )
     assert payment["status"] == "requires_confirmation"
     assert payment["amount"] == {"amount": 2500, "currency": "JPY"}
     assert (payment["order_id"], payment["customer_id"]) == ("order-jpy-1", customer.id)
@@ -71,11 +84,67 @@ async def test_a_customer_creates_a_payment_in_minor_units_and_reads_it(
     assert fetched.json()["id"] == payment["id"]
 
 
-async def test_the_same_key_returns_the_same_payment_and_another_body_is_422(
-    client: AsyncTestClient[Litestar], customer: Customer
+async def test_only_a_service_with_the_payments_create_scope_creates_payments(
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    admin_headers: dict[str, str],
+    token_factory: Callable[..., str],
 ) -> None:
-    headers = {**customer.headers, "Idempotency-Key": f"order-{uuid.uuid4()}"}
-    request = body()
+    """The one-cent attack: a customer paying their own (or anyone's) order with an amount of
+    their choosing is refused, and so is a service without the scope; nothing is stored."""
+    scopeless = token_factory(roles=("service",), subject="service:cart-service")
+    other_scope = token_factory(
+        roles=("service",), subject="service:cart-service", scope="payments:read"
+    )
+    scoped_customer = token_factory(
+        roles=("customer",), subject=customer.id, scope="payments:create"
+    )
+    order_id = f"order-{uuid.uuid4().hex[:8]}"
+    request = body(customer, amount=1, order_id=order_id)
+    for headers in (
+        customer.headers,
+        admin_headers,
+        {"Authorization": f"Bearer {scopeless}"},
+        {"Authorization": f"Bearer {other_scope}"},
+        {"Authorization": f"Bearer {scoped_customer}"},
+    ):
+        refused = await client.post(
+            PREFIX, json=request, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+        )
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+    anonymous = await client.post(PREFIX, json=request, headers={"Idempotency-Key": "k"})
+    assert anonymous.status_code == 401
+    listed = (await client.get(PREFIX, params={"limit": 100}, headers=admin_headers)).json()
+    assert order_id not in [item["order_id"] for item in listed["items"]]
+
+
+async def test_an_order_gets_one_payment_and_a_customer_id_is_required(
+    client: AsyncTestClient[Litestar], customer: Customer, service_headers: dict[str, str]
+) -> None:
+    first = await create(client, customer, service_headers)
+    second = await client.post(
+        PREFIX,
+        json=body(customer, amount=1, order_id=first["order_id"]),
+        headers={**service_headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert second.status_code == 409, second.text
+    assert second.json()["invalid_params"][0]["name"] == "order_id"
+
+    request = body(customer)
+    del request["customer_id"]
+    missing = await client.post(
+        PREFIX, json=request, headers={**service_headers, "Idempotency-Key": uuid.uuid4().hex}
+    )
+    assert missing.status_code in (400, 422)
+    assert "customer_id" in missing.text
+
+
+async def test_the_same_key_returns_the_same_payment_and_another_body_is_422(
+    client: AsyncTestClient[Litestar], customer: Customer, service_headers: dict[str, str]
+) -> None:
+    headers = {**service_headers, "Idempotency-Key": f"order-{uuid.uuid4()}"}
+    request = body(customer)
     first = await client.post(PREFIX, json=request, headers=headers)
     again = await client.post(PREFIX, json=request, headers=headers)
     other = await client.post(PREFIX, json={**request, "order_id": "other"}, headers=headers)
@@ -86,28 +155,28 @@ async def test_the_same_key_returns_the_same_payment_and_another_body_is_422(
 
 
 async def test_a_missing_key_bad_currency_or_amount_is_422_and_nothing_is_written(
-    client: AsyncTestClient[Litestar], customer: Customer
+    client: AsyncTestClient[Litestar], customer: Customer, service_headers: dict[str, str]
 ) -> None:
-    no_key = await client.post(PREFIX, json=body(), headers=customer.headers)
+    no_key = await client.post(PREFIX, json=body(customer), headers=service_headers)
     assert no_key.status_code == 422
     assert no_key.json()["invalid_params"][0]["name"] == "Idempotency-Key"
 
     cases = [
-        (body(currency="CHF"), "amount.currency"),
-        (body(amount=0), "amount.amount"),
-        (body(amount=-5), "amount.amount"),
-        ({**body(), "amount": {"amount": 19.99, "currency": "EUR"}}, "amount.amount"),
+        (body(customer, currency="CHF"), "amount.currency"),
+        (body(customer, amount=0), "amount.amount"),
+        (body(customer, amount=-5), "amount.amount"),
+        ({**body(customer), "amount": {"amount": 19.99, "currency": "EUR"}}, "amount.amount"),
     ]
     for request, field in cases:
         key = uuid.uuid4().hex
         response = await client.post(
-            PREFIX, json=request, headers={**customer.headers, "Idempotency-Key": key}
+            PREFIX, json=request, headers={**service_headers, "Idempotency-Key": key}
         )
         assert response.status_code == 422, request
         assert response.json()["invalid_params"][0]["name"] == field
         # Nothing was stored under the key: a valid body with it now creates a payment.
         retry = await client.post(
-            PREFIX, json=body(), headers={**customer.headers, "Idempotency-Key": key}
+            PREFIX, json=body(customer), headers={**service_headers, "Idempotency-Key": key}
         )
         assert retry.status_code == 201
 
@@ -115,13 +184,12 @@ async def test_a_missing_key_bad_currency_or_amount_is_422_and_nothing_is_writte
 async def test_anonymous_is_401_and_someone_elses_payment_is_404(
     client: AsyncTestClient[Litestar],
     customer: Customer,
+    service_headers: dict[str, str],
     other_customer: Customer,
     admin_headers: dict[str, str],
 ) -> None:
-    payment = await create(client, customer)
+    payment = await create(client, customer, service_headers)
     url = f"{PREFIX}/{payment['id']}"
-    anonymous = await client.post(PREFIX, json=body(), headers={"Idempotency-Key": "k"})
-    assert anonymous.status_code == 401
     assert (await client.get(url, headers=other_customer.headers)).status_code == 404
     stolen = await client.post(
         f"{url}/confirm", json={"payment_method": "pm_card_visa"}, headers=other_customer.headers
@@ -134,10 +202,13 @@ async def test_anonymous_is_401_and_someone_elses_payment_is_404(
 
 
 async def test_visa_succeeds_once_and_publishes_payment_succeeded(
-    client: AsyncTestClient[Litestar], customer: Customer, event_collector: CollectorFactory
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    event_collector: CollectorFactory,
 ) -> None:
     collector = await event_collector(PaymentSucceeded.event_type)
-    payment = await create(client, customer, amount=1080, currency="USD")
+    payment = await create(client, customer, service_headers, amount=1080, currency="USD")
     paid = await confirm(client, customer, payment["id"], "pm_card_visa")
     assert paid["status"] == "succeeded"
 
@@ -154,10 +225,13 @@ async def test_visa_succeeds_once_and_publishes_payment_succeeded(
 
 
 async def test_a_declined_card_fails_with_its_decline_code(
-    client: AsyncTestClient[Litestar], customer: Customer, event_collector: CollectorFactory
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    event_collector: CollectorFactory,
 ) -> None:
     collector = await event_collector(PaymentFailed.event_type)
-    payment = await create(client, customer)
+    payment = await create(client, customer, service_headers)
     failed = await confirm(client, customer, payment["id"], "pm_card_chargeDeclined")
     assert failed["status"] == "failed"
     assert failed["decline_code"] == "generic_decline"
@@ -168,11 +242,14 @@ async def test_a_declined_card_fails_with_its_decline_code(
 
 
 async def test_admins_list_payments_newest_first_and_filter_the_failed_ones(
-    client: AsyncTestClient[Litestar], customer: Customer, admin_headers: dict[str, str]
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    admin_headers: dict[str, str],
 ) -> None:
-    declined = await create(client, customer, amount=1234, currency="USD")
+    declined = await create(client, customer, service_headers, amount=1234, currency="USD")
     await confirm(client, customer, declined["id"], "pm_card_chargeDeclined")
-    paid = await create(client, customer)
+    paid = await create(client, customer, service_headers)
     await confirm(client, customer, paid["id"], "pm_card_visa")
 
     failed = await client.get(
@@ -206,17 +283,17 @@ async def test_only_admins_list_payments_and_an_unknown_status_is_422(
 
 
 async def test_authentication_required_waits_for_an_action(
-    client: AsyncTestClient[Litestar], customer: Customer
+    client: AsyncTestClient[Litestar], customer: Customer, service_headers: dict[str, str]
 ) -> None:
-    payment = await create(client, customer)
+    payment = await create(client, customer, service_headers)
     pending = await confirm(client, customer, payment["id"], "pm_card_authenticationRequired")
     assert pending["status"] == "requires_action"
 
 
 async def test_card_data_and_unknown_methods_are_refused_and_never_echoed(
-    client: AsyncTestClient[Litestar], customer: Customer
+    client: AsyncTestClient[Litestar], customer: Customer, service_headers: dict[str, str]
 ) -> None:
-    payment = await create(client, customer)
+    payment = await create(client, customer, service_headers)
     url = f"{PREFIX}/{payment['id']}/confirm"
     for method in ("4242424242424242", "4242 4242 4242 4242", "pm_4000-0000-0000-0002", "tok_x"):
         response = await client.post(url, json={"payment_method": method}, headers=customer.headers)
@@ -242,11 +319,12 @@ async def test_card_data_and_unknown_methods_are_refused_and_never_echoed(
 async def test_refunds_partial_then_the_rest_never_more_than_captured(
     client: AsyncTestClient[Litestar],
     customer: Customer,
+    service_headers: dict[str, str],
     admin_headers: dict[str, str],
     event_collector: CollectorFactory,
 ) -> None:
     collector = await event_collector(PaymentRefunded.event_type)
-    payment = await create(client, customer, amount=5000, currency="GBP")
+    payment = await create(client, customer, service_headers, amount=5000, currency="GBP")
     url = f"{PREFIX}/{payment['id']}/refunds"
 
     not_yet = await client.post(url, json={}, headers=admin_headers)

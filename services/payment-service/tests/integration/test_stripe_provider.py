@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -10,13 +11,18 @@ from typing import Any
 
 import pytest
 import stripe
+from conftest import Publish
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from shopkit.messaging import payload_as
 from shopkit.testing import CollectorFactory
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from stripe_standin import StripeServer
-from support import WEBHOOK_SECRET, Customer
+from support import WEBHOOK_SECRET, Customer, OrderCancelled
 
+from payment_service.config import Settings
+from payment_service.domain.payments.providers import StripeProvider
+from payment_service.domain.payments.services import PaymentService
 from payment_service.events.events import PaymentRefunded, PaymentSucceeded
 
 pytestmark = pytest.mark.integration
@@ -26,15 +32,21 @@ WEBHOOK = f"{PREFIX}/webhooks/stripe"
 
 
 async def create(
-    client: AsyncTestClient[Litestar], customer: Customer, amount: int = 1999, currency: str = "EUR"
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    amount: int = 1999,
+    currency: str = "EUR",
 ) -> dict[str, Any]:
+    """A payment for `customer`'s order, created as order-service creates it."""
     response = await client.post(
         PREFIX,
         json={
             "order_id": f"order-{uuid.uuid4().hex[:8]}",
+            "customer_id": customer.id,
             "amount": {"amount": amount, "currency": currency},
         },
-        headers={**customer.headers, "Idempotency-Key": uuid.uuid4().hex},
+        headers={**service_headers, "Idempotency-Key": uuid.uuid4().hex},
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -66,9 +78,12 @@ def stripe_event(event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_an_intent_is_created_in_minor_units_with_an_idempotency_key(
-    stripe_client: AsyncTestClient[Litestar], customer: Customer, stripe_server: StripeServer
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    stripe_server: StripeServer,
 ) -> None:
-    payment = await create(stripe_client, customer, amount=2500, currency="JPY")
+    payment = await create(stripe_client, customer, service_headers, amount=2500, currency="JPY")
     assert payment["provider"] == "stripe"
     intent = intent_of(stripe_server, payment["id"])
     assert (intent["amount"], intent["currency"]) == (2500, "jpy")
@@ -84,12 +99,13 @@ async def test_an_intent_is_created_in_minor_units_with_an_idempotency_key(
 async def test_visa_succeeds_and_declined_fails_with_the_decline_code(
     stripe_client: AsyncTestClient[Litestar],
     customer: Customer,
+    service_headers: dict[str, str],
     stripe_server: StripeServer,
     event_collector: CollectorFactory,
 ) -> None:
     collector = await event_collector(PaymentSucceeded.event_type)
-    paid = await create(stripe_client, customer)
-    declined = await create(stripe_client, customer)
+    paid = await create(stripe_client, customer, service_headers)
+    declined = await create(stripe_client, customer, service_headers)
 
     ok = await stripe_client.post(
         f"{PREFIX}/{paid['id']}/confirm",
@@ -118,10 +134,11 @@ async def test_visa_succeeds_and_declined_fails_with_the_decline_code(
 async def test_a_refund_goes_to_stripe_and_never_exceeds_the_charge(
     stripe_client: AsyncTestClient[Litestar],
     customer: Customer,
+    service_headers: dict[str, str],
     admin_headers: dict[str, str],
     stripe_server: StripeServer,
 ) -> None:
-    payment = await create(stripe_client, customer, amount=3000, currency="USD")
+    payment = await create(stripe_client, customer, service_headers, amount=3000, currency="USD")
     await stripe_client.post(
         f"{PREFIX}/{payment['id']}/confirm",
         json={"payment_method": "pm_card_visa"},
@@ -151,11 +168,12 @@ async def test_a_refund_goes_to_stripe_and_never_exceeds_the_charge(
 async def test_a_signed_webhook_settles_once_and_a_duplicate_changes_nothing(
     stripe_client: AsyncTestClient[Litestar],
     customer: Customer,
+    service_headers: dict[str, str],
     stripe_server: StripeServer,
     event_collector: CollectorFactory,
 ) -> None:
     collector = await event_collector(PaymentSucceeded.event_type)
-    payment = await create(stripe_client, customer)
+    payment = await create(stripe_client, customer, service_headers)
     intent = {**intent_of(stripe_server, payment["id"]), "status": "succeeded"}
     payload, headers = signed(stripe_event("payment_intent.succeeded", intent))
 
@@ -179,11 +197,12 @@ async def test_a_signed_webhook_settles_once_and_a_duplicate_changes_nothing(
 async def test_a_dashboard_refund_arrives_as_charge_refunded(
     stripe_client: AsyncTestClient[Litestar],
     customer: Customer,
+    service_headers: dict[str, str],
     stripe_server: StripeServer,
     event_collector: CollectorFactory,
 ) -> None:
     collector = await event_collector(PaymentRefunded.event_type)
-    payment = await create(stripe_client, customer, amount=4000)
+    payment = await create(stripe_client, customer, service_headers, amount=4000)
     await stripe_client.post(
         f"{PREFIX}/{payment['id']}/confirm",
         json={"payment_method": "pm_card_visa"},
@@ -212,9 +231,12 @@ async def test_a_dashboard_refund_arrives_as_charge_refunded(
 
 
 async def test_a_tampered_or_unsigned_webhook_is_400_and_changes_nothing(
-    stripe_client: AsyncTestClient[Litestar], customer: Customer, stripe_server: StripeServer
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    stripe_server: StripeServer,
 ) -> None:
-    payment = await create(stripe_client, customer)
+    payment = await create(stripe_client, customer, service_headers)
     intent = {**intent_of(stripe_server, payment["id"]), "status": "succeeded"}
     payload, headers = signed(stripe_event("payment_intent.succeeded", intent))
 
@@ -226,3 +248,91 @@ async def test_a_tampered_or_unsigned_webhook_is_400_and_changes_nothing(
         assert response.json()["code"] == "invalid-webhook-signature"
     status = await stripe_client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)
     assert status.json()["status"] == "requires_confirmation"
+
+
+async def wait_for_status(
+    client: AsyncTestClient[Litestar], customer: Customer, payment_id: str, status: str
+) -> dict[str, Any]:
+    for _ in range(200):
+        payment: dict[str, Any] = (
+            await client.get(f"{PREFIX}/{payment_id}", headers=customer.headers)
+        ).json()
+        if payment["status"] == status:
+            return payment
+        await asyncio.sleep(0.05)
+    pytest.fail(f"payment {payment_id} never became {status}: {payment}")
+
+
+async def test_a_cancelled_orders_open_intent_is_canceled_at_stripe(
+    stripe_client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    stripe_server: StripeServer,
+    publish: Publish,
+) -> None:
+    payment = await create(stripe_client, customer, service_headers)
+    await publish(OrderCancelled(order_id=payment["order_id"], reason="timeout"))
+    await wait_for_status(stripe_client, customer, payment["id"], "canceled")
+    intent = intent_of(stripe_server, payment["id"])
+    assert intent["status"] == "canceled"
+    (cancel,) = [
+        r
+        for r in stripe_server.state.requests
+        if r.path.endswith("/cancel") and intent["id"] in r.path
+    ]
+    assert cancel.idempotency_key
+
+    late = await stripe_client.post(
+        f"{PREFIX}/{payment['id']}/confirm",
+        json={"payment_method": "pm_card_visa"},
+        headers=customer.headers,
+    )
+    assert late.status_code == 409
+    assert intent_of(stripe_server, payment["id"])["status"] == "canceled"
+
+
+async def test_a_cancelled_orders_charge_is_refunded_once_at_stripe_even_after_a_crash(
+    stripe_client: AsyncTestClient[Litestar],
+    stripe_settings: Settings,
+    customer: Customer,
+    service_headers: dict[str, str],
+    stripe_server: StripeServer,
+    publish: Publish,
+) -> None:
+    payment = await create(stripe_client, customer, service_headers, amount=2500)
+    await stripe_client.post(
+        f"{PREFIX}/{payment['id']}/confirm",
+        json={"payment_method": "pm_card_visa"},
+        headers=customer.headers,
+    )
+    intent_id = intent_of(stripe_server, payment["id"])["id"]
+
+    # A worker refunds at Stripe and dies before it commits: nothing of it is kept here.
+    engine = create_async_engine(stripe_settings.database.url)
+    provider = StripeProvider(stripe_settings.stripe)
+    try:
+        async with AsyncSession(engine) as session:
+            payments = PaymentService(session, provider)
+            locked = await payments.payments.lock(uuid.UUID(payment["id"]))
+            assert locked is not None
+            await payments.refund_in_full(locked)
+            await session.rollback()
+    finally:
+        await provider.aclose()
+        await engine.dispose()
+    assert (await stripe_client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()[
+        "status"
+    ] == "succeeded"
+
+    # The redelivered event, twice: Stripe replays the first refund; no second one is made.
+    envelope = await publish(OrderCancelled(order_id=payment["order_id"], reason="timeout"))
+    await publish(envelope)
+    await publish(OrderCancelled(order_id=payment["order_id"], reason="timeout"))
+    refunded = await wait_for_status(stripe_client, customer, payment["id"], "refunded")
+    await asyncio.sleep(0.5)
+    at_stripe = [
+        r for r in stripe_server.state.refunds.values() if r["payment_intent"] == intent_id
+    ]
+    assert [r["amount"] for r in at_stripe] == [2500]
+    assert [r["provider_reference"] for r in refunded["refunds"]] == [at_stripe[0]["id"]]
+    assert stripe_server.state.refunded[intent_id] == 2500

@@ -10,6 +10,7 @@ from shopkit.money import Money
 from payment_service.domain.payments import providers
 from payment_service.domain.payments._cards import CardDataRefusedError, check_payment_method
 from payment_service.domain.payments.services import (
+    CANCELED,
     RefundTooLargeError,
     check_money,
     next_status,
@@ -109,3 +110,8 @@ async def test_the_sandbox_follows_stripes_test_methods(
     )
     with pytest.raises(providers.UnknownPaymentMethodError):
         await sandbox.confirm(reference, "pm_card_unknown", attempt=1, idempotency_key="c:2")
+
+
+def test_a_canceled_payment_is_settled_and_no_provider_outcome_moves_it() -> None:
+    for event_type in (providers.SUCCEEDED, providers.FAILED, providers.REQUIRES_ACTION):
+        assert next_status(CANCELED, event_type) is None

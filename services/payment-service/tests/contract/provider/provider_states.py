@@ -2,7 +2,8 @@
 
 - `STATES`: provider state name -> `setup(settings)` returning the function Pact calls (with the
   state's parameters) to put the real database in that state before an HTTP interaction.
-  order-service's "create a payment" needs no state: the payment is made by the request itself.
+  order-service's "create a payment" needs no state: the payment is made by the request itself
+  (replayed with a service token holding `payments:create`, see `request_headers`).
   The admin's states make payments through `PaymentService` with the sandbox provider, as a
   customer would, and commit them.
 - `MESSAGES`: message description -> `build(settings)` returning the function Pact calls to get
@@ -40,8 +41,9 @@ Scenario = Callable[[PaymentService, Principal], Awaitable[str]]
 
 async def _paid(payments: PaymentService, customer: Principal, method: str) -> str:
     payment, _ = await payments.create_payment(
-        customer,
-        PaymentCreate(order_id=str(uuid.uuid4()), amount=Money(1999, "EUR")),
+        PaymentCreate(
+            order_id=str(uuid.uuid4()), customer_id=customer.subject, amount=Money(1999, "EUR")
+        ),
         uuid.uuid4().hex,
     )
     await payments.confirm(customer, payment.id, method)
@@ -151,8 +153,9 @@ def captured_payment_exists(settings: Settings) -> Callable[..., None]:
             payments = PaymentService(session, SandboxProvider())
             customer = _customer()
             created, _ = await payments.create_payment(
-                customer,
-                PaymentCreate(order_id=str(uuid.uuid4()), amount=amount),
+                PaymentCreate(
+                    order_id=str(uuid.uuid4()), customer_id=customer.subject, amount=amount
+                ),
                 uuid.uuid4().hex,
             )
             await session.execute(
@@ -178,7 +181,14 @@ MESSAGES: dict[str, MessageBuilder] = {
 }
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
-    """A token we accept, for every replayed request: order-service creates payments with its
-    customer's token, the admin lists failed payments and refunds with an admin's."""
-    return {"Authorization": f"Bearer {token_factory(roles=('customer', 'admin'))}"}
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
+    """The token each consumer really calls with, for its replayed requests: order-service
+    creates payments with its service token holding `payments:create` (a customer's or an
+    admin's token is refused there); the admin lists failed payments and refunds as an admin."""
+    if consumer == "order-service":
+        token = token_factory(
+            roles=("service",), subject="service:order-service", scope="payments:create"
+        )
+    else:
+        token = token_factory(roles=("admin",))
+    return {"Authorization": f"Bearer {token}"}

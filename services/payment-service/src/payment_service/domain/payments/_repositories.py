@@ -27,6 +27,17 @@ class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
         )
         return result.one_or_none()
 
+    async def lock_of_order(self, order_id: str) -> list[Payment]:
+        """Every payment of the order, row-locked (in id order, so lockers never deadlock)."""
+        result = await self.session.scalars(
+            select(Payment)
+            .where(Payment.order_id == order_id)
+            .order_by(Payment.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(result.all())
+
     async def lock_by_reference(self, reference: str) -> Payment | None:
         result = await self.session.scalars(
             select(Payment).where(Payment.provider_reference == reference).with_for_update()

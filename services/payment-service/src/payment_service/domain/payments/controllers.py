@@ -1,5 +1,6 @@
-"""HTTP for payments: customers create and confirm their own, admins refund, Stripe calls the
-webhook. Request bodies are never logged (they are payment data)."""
+"""HTTP for payments: order-service creates them (a service token), customers confirm their
+own, admins refund, Stripe calls the webhook. Request bodies are never logged (they are payment
+data)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from shopkit.auth import (
-    ROLE_CUSTOMER,
     CurrentPrincipal,
     provide_principal,
     requires_admin,
     requires_authenticated,
-    requires_role,
+    requires_scope,
 )
 from shopkit.db import LimitOffset, Page
 from shopkit.money import Money
@@ -31,6 +31,8 @@ from payment_service.domain.payments.schemas import (
     WebhookReceipt,
 )
 from payment_service.domain.payments.services import IDEMPOTENCY_HEADER, PaymentService
+
+CREATE_SCOPE = "payments:create"
 
 
 def refund_schema(refund: models.Refund) -> Refund:
@@ -76,12 +78,11 @@ class PaymentController(Controller):
     @post(
         "/",
         operation_id="createPayment",
-        guards=[requires_role(ROLE_CUSTOMER)],
+        guards=[requires_scope(CREATE_SCOPE)],
     )
     async def create_payment(
         self,
         payments: NamedDependency[PaymentService],
-        principal: CurrentPrincipal,
         data: JSONBody[PaymentCreate],
         idempotency_key: Annotated[
             str | None,
@@ -91,8 +92,10 @@ class PaymentController(Controller):
             ),
         ] = None,
     ) -> Response[Payment]:
-        """A payment intent for an order, in the order's currency (201; 200 for a replay)."""
-        payment, created = await payments.create_payment(principal, data, idempotency_key)
+        """The payment of an order, for its total, currency and customer (201; 200 for a
+        replay). Only order-service calls it, with a service token holding `payments:create`;
+        anyone else gets 403. A second payment for the same order is 409."""
+        payment, created = await payments.create_payment(data, idempotency_key)
         return Response(
             await payment_schema(payments, payment), status_code=201 if created else 200
         )
@@ -138,7 +141,8 @@ class PaymentController(Controller):
         payment_id: FromPath[UUID],
         data: JSONBody[PaymentConfirm],
     ) -> Payment:
-        """Pay with a payment-method token; a settled payment is returned unchanged."""
+        """Pay with a payment-method token; a settled payment is returned unchanged, a canceled
+        one (its order was cancelled) is 409."""
         payment = await payments.confirm(principal, payment_id, data.payment_method)
         return await payment_schema(payments, payment)
 

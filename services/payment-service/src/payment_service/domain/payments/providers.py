@@ -94,6 +94,11 @@ class PaymentProvider(Protocol):
         """Give back `amount` of a succeeded intent."""
         ...
 
+    async def cancel(self, reference: str, *, idempotency_key: str) -> None:
+        """Cancel an intent that was not paid, so it never can be; `ProviderRefusedError` when
+        the provider finds it paid (or otherwise past canceling)."""
+        ...
+
     def parse_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent | None:
         """Verify and read a webhook; None for event types we do not act on."""
         ...
@@ -185,6 +190,10 @@ class SandboxProvider:
         ref = "re_sbx_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return RefundResult(reference=ref, amount=amount, status="succeeded")
 
+    async def cancel(self, reference: str, *, idempotency_key: str) -> None:
+        """Nothing to tell: the sandbox keeps no state of its own; the payment row is it."""
+        return None
+
     def parse_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent | None:
         raise WebhooksNotConfiguredError("Stripe is not configured on this deployment.")
 
@@ -269,6 +278,16 @@ class StripeProvider:
         return RefundResult(
             reference=str(refund.id), amount=int(refund.amount), status=str(refund.status)
         )
+
+    async def cancel(self, reference: str, *, idempotency_key: str) -> None:
+        try:
+            await self._client.v1.payment_intents.cancel_async(
+                reference,
+                params={"cancellation_reason": "abandoned"},
+                options={"idempotency_key": _stripe_key(idempotency_key)},
+            )
+        except stripe.StripeError as exc:
+            raise _translate(exc) from None
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent | None:
         if not self._settings.webhook_secret:

@@ -10,6 +10,10 @@ import msgspec
 from shopkit.money import Money
 
 OrderId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+CustomerId = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=128, description="The customer the payment belongs to."),
+]
 PaymentMethodToken = Annotated[
     str,
     msgspec.Meta(
@@ -21,7 +25,11 @@ PaymentMethodToken = Annotated[
 
 
 class PaymentCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Sent by order-service (a service token with `payments:create`): the order's own total,
+    currency and customer, never amounts a customer chose."""
+
     order_id: OrderId
+    customer_id: CustomerId
     amount: Money
 
 

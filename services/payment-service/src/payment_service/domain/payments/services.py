@@ -37,9 +37,11 @@ REQUIRES_ACTION: Final = "requires_action"
 SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
 REFUNDED: Final = "refunded"
+CANCELED: Final = "canceled"
+"""Stripe's word: the order was cancelled before the payment was made; it can never be paid."""
 OPEN: Final = frozenset({REQUIRES_CONFIRMATION, REQUIRES_ACTION})
 """States a provider outcome may still move; the others are settled."""
-STATUSES: Final = (REQUIRES_CONFIRMATION, REQUIRES_ACTION, SUCCEEDED, FAILED, REFUNDED)
+STATUSES: Final = (REQUIRES_CONFIRMATION, REQUIRES_ACTION, SUCCEEDED, FAILED, REFUNDED, CANCELED)
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 
@@ -57,6 +59,26 @@ class IdempotencyKeyReusedError(InvalidInputError):
 
 class NotRefundableError(ConflictError):
     code = "payment-not-refundable"
+
+
+class PaymentCanceledError(ConflictError):
+    code = "payment-canceled"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This payment was canceled because its order was cancelled; it cannot be paid.",
+            invalid_params=[InvalidParam(name="status", reason="the payment is canceled")],
+        )
+
+
+class OrderAlreadyHasPaymentError(ConflictError):
+    code = "order-already-has-payment"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This order already has a payment; an order is paid by exactly one.",
+            invalid_params=[InvalidParam(name="order_id", reason="already has a payment")],
+        )
 
 
 class RefundTooLargeError(ConflictError):
@@ -112,22 +134,28 @@ class PaymentService:
         self.provider = provider
 
     async def create_payment(
-        self, principal: Principal, data: PaymentCreate, idempotency_key: str | None
+        self, data: PaymentCreate, idempotency_key: str | None
     ) -> tuple[Payment, bool]:
-        """The payment for this key: created (True), or the one made earlier with it (False)."""
+        """The payment for this key: created (True), or the one made earlier with it (False).
+
+        Only order-service calls this (the route takes a service token), for its order's own
+        total and customer; a second payment for one order is refused.
+        """
         key = (idempotency_key or "").strip()
         if not key or len(key) > 255:
             raise InvalidInputError(IDEMPOTENCY_HEADER, "send a unique key (1-255 characters)")
         check_money(data.amount)
         print_ = fingerprint(data)
-        existing = await self.payments.by_idempotency_key(principal.subject, key)
+        existing = await self.payments.by_idempotency_key(data.customer_id, key)
         if existing is not None:
             if existing.request_fingerprint != print_:
                 raise IdempotencyKeyReusedError
             return existing, False
+        if await self.payments.exists(order_id=data.order_id):
+            raise OrderAlreadyHasPaymentError
         payment = Payment(
             order_id=data.order_id,
-            customer_id=principal.subject,
+            customer_id=data.customer_id,
             amount=data.amount.amount,
             currency=data.amount.currency,
             status=REQUIRES_CONFIRMATION,
@@ -144,7 +172,7 @@ class PaymentService:
             currency=payment.currency,
             payment_id=str(payment.id),
             order_id=payment.order_id,
-            idempotency_key=f"create:{principal.subject}:{key}",
+            idempotency_key=f"create:{data.customer_id}:{key}",
         )
         return await self.payments.update(payment), True
 
@@ -182,6 +210,8 @@ class PaymentService:
         payment = await self.payments.lock(payment_id)
         if payment is None or payment.customer_id != principal.subject:
             raise PaymentNotFoundError("No such payment.")
+        if payment.status == CANCELED:
+            raise PaymentCanceledError
         if payment.status != REQUIRES_CONFIRMATION:
             return payment  # settled, or waiting for the customer's action: nothing to do
         assert payment.provider_reference is not None
@@ -205,10 +235,76 @@ class PaymentService:
                 f"Only succeeded payments can be refunded; this one is {payment.status}."
             )
         amount = refund_amount(data.amount, payment.amount, payment.refunded_amount)
-        assert payment.provider_reference is not None
         number = await self.refunds.count(payment_id=payment.id) + 1
+        return await self._refund(payment, amount, f"refund:{payment.id}:{number}")
+
+    async def order_cancelled(self, order_id: str, reason: str) -> None:
+        """Money always goes back: every payment of a cancelled order is closed. An open one is
+        canceled (at the provider too), so it can never be paid later; a captured one is
+        refunded in full, once. Rows are locked, so a confirmation in flight goes first."""
+        for payment in await self.payments.lock_of_order(order_id):
+            if payment.status in OPEN:
+                await self._cancel(payment, reason)
+            elif payment.status == SUCCEEDED:
+                _logger.info(
+                    "refunding the payment of a cancelled order",
+                    payment_id=str(payment.id),
+                    order_id=order_id,
+                    reason=reason,
+                )
+                await self.refund_in_full(payment)
+
+    async def payment_rejected(self, payment_id: UUID, order_id: str, reason: str) -> None:
+        """order-service refused this payment for its order (not the order's own, short, or
+        the order was gone): whatever was captured goes back in full, once."""
+        payment = await self.payments.lock(payment_id)
+        if payment is None or payment.order_id != order_id:
+            _logger.warning(
+                "a rejected payment that is not this order's is ignored",
+                payment_id=str(payment_id),
+                order_id=order_id,
+            )
+            return
+        _logger.warning(
+            "order-service rejected a payment; refunding it",
+            payment_id=str(payment.id),
+            order_id=order_id,
+            reason=reason,
+        )
+        if payment.status == SUCCEEDED:
+            await self.refund_in_full(payment)
+        elif payment.status in OPEN:
+            await self._cancel(payment, reason)
+
+    async def refund_in_full(self, payment: Payment) -> None:
+        """Refund what is left of a locked, succeeded payment. The provider's idempotency key
+        is derived from the payment alone, so a redelivered event, or a retry after a crash
+        between the provider's answer and our commit, gets the same refund, never a second."""
+        left = payment.amount - payment.refunded_amount
+        if payment.status != SUCCEEDED or left <= 0:
+            return
+        await self._refund(payment, left, f"refund-in-full:{payment.id}")
+
+    async def _cancel(self, payment: Payment, reason: str) -> None:
+        assert payment.provider_reference is not None
+        try:
+            await self.provider.cancel(
+                payment.provider_reference, idempotency_key=f"cancel:{payment.id}"
+            )
+        except providers.ProviderRefusedError:
+            # The provider says the intent cannot be canceled (it was paid a moment ago): its
+            # success will arrive as an event, and order-service rejects it, which refunds it.
+            _logger.warning("the provider refused to cancel a payment", payment_id=str(payment.id))
+            return
+        payment.status = CANCELED
+        payment.settled_at = datetime.now(UTC)
+        payment.failure_reason = f"The order was cancelled ({reason})."
+        await self.payments.update(payment)
+
+    async def _refund(self, payment: Payment, amount: int, idempotency_key: str) -> Refund:
+        assert payment.provider_reference is not None
         result = await self.provider.refund(
-            payment.provider_reference, amount, idempotency_key=f"refund:{payment.id}:{number}"
+            payment.provider_reference, amount, idempotency_key=idempotency_key
         )
         event = ProviderEvent(
             id=f"{result.reference}:refunded",
