@@ -329,6 +329,12 @@ async def test_suggestions_complete_a_prefix_and_forgive_typos(
         ({"min_price": "500", "max_price": "100"}, "max_price"),
         ({"limit": "0"}, "limit"),
         ({"offset": "9990", "limit": "20"}, "offset"),
+        ({"min_price": "99999999999999999999"}, "min_price"),
+        ({"max_price": "9223372036854775808"}, "max_price"),
+        ({"offset": "9223372036854775808"}, "offset"),
+        ({"q": "head\x00phones"}, "q"),
+        ({"category": "audio\x00"}, "category"),
+        ({"brand": "\x00"}, "brand"),
     ],
 )
 async def test_bad_input_is_422_naming_the_field(
@@ -344,3 +350,21 @@ async def test_ready_checks_database_and_broker(client: AsyncTestClient[Litestar
     response = await client.get("/health/ready")
     assert response.status_code == 200, response.text
     assert set(response.json()["checks"]) >= {"database", "broker"}
+
+
+@pytest.mark.parametrize("q", ["head\x00phones", "\x00"])
+async def test_a_nul_in_a_suggestion_prefix_is_422_naming_q(
+    client: AsyncTestClient[Litestar], q: str
+) -> None:
+    response = await client.get(f"{SEARCH}/suggest", params={"q": q})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [p["name"] for p in response.json()["invalid_params"]] == ["q"]
+
+
+async def test_the_largest_storable_price_filter_is_answered(
+    client: AsyncTestClient[Litestar], catalog: EventFeed
+) -> None:
+    page = await search(client, min_price=str(2**63 - 1))
+    assert page["items"] == []
+    assert names(await search(client, max_price=str(2**63 - 1), q="headphones"))

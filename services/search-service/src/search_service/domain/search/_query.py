@@ -1,6 +1,6 @@
 """Turning what a client asked into a `SearchQuery`, before any I/O and for every backend alike.
 
-Type errors (a non-integer or negative price, an unknown sort) are refused at the edge by the
+Type errors (a non-integer, negative or out-of-range price, an unknown sort) are refused at the edge by the
 controller's typed parameters; the rules here need this service's settings.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shopkit.errors import InvalidInputError
 from shopkit.money import Currency
+from shopkit.schemas import INT64_MAX
 
 from search_service.config import SearchSettings
 from search_service.domain.search.schemas import SearchQuery, Sort
@@ -54,6 +55,8 @@ def _non_negative(field: str, value: int | None) -> int | None:
         raise InvalidInputError(field, "must be an integer number of minor units")
     if value < 0:
         raise InvalidInputError(field, "must not be negative")
+    if value > INT64_MAX:
+        raise InvalidInputError(field, f"must be at most {INT64_MAX}")
     return value
 
 

@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
+from shopkit.schemas import INT64_MAX
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search_service.config import Settings
@@ -35,7 +36,11 @@ async def provide_settings(state: State) -> Settings:
 
 MinorUnits = Annotated[
     int | None,
-    QueryParameter(ge=0, description="Integer minor units of `currency` (cents; yen for JPY)."),
+    QueryParameter(
+        ge=0,
+        le=INT64_MAX,
+        description="Integer minor units of `currency` (cents; yen for JPY).",
+    ),
 ]
 
 
