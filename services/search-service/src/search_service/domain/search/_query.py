@@ -1,7 +1,7 @@
 """Turning what a client asked into a `SearchQuery`, before any I/O and for every backend alike.
 
-Type errors (a non-integer, negative or out-of-range price, an unknown sort) are refused at the edge by the
-controller's typed parameters; the rules here need this service's settings.
+Type errors (a non-integer, negative or out-of-range price, an unknown sort) are refused at the
+edge by the controller's typed parameters; the rules here need this service's settings.
 """
 
 from __future__ import annotations
