@@ -1,8 +1,9 @@
 """Forgotten password: ask for a reset link, then choose a new password with the emailed token.
 
 The emailed link is `/reset-password?token=...`. Whether an account exists is never revealed:
-every well-formed request gets the same answer. The token is a secret in the URL, so these
-pages are neither cached nor named in a `Referer`.
+every well-formed request gets the same answer. The token is a secret in the URL, so the
+reset page is not cached and its `<meta name="referrer">` keeps it out of every `Referer` (a
+meta tag, as the gateway replaces the services' `Referrer-Policy` headers with its own).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ SENT = (
 )
 TOKEN_REFUSED = "This reset link has expired or was already used. Request a new one below."
 TOO_MANY = "Too many attempts. Please wait a few minutes and try again."
-_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+_PRIVATE = {"Cache-Control": "no-store"}
 
 
 class PasswordResetController(Controller):
