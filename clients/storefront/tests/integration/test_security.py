@@ -124,7 +124,7 @@ def _session_cookie(response: object) -> str:
         if key == "set-cookie" and value.startswith("storefront_session=")
     ]
     assert cookies, "the session was not stored"
-    return cookies[0].lower()
+    return cookies[0].partition(";")[2].lower()  # the attributes, not the encrypted value
 
 
 def test_the_session_cookie_is_secure_when_the_shopper_came_over_https(
