@@ -372,6 +372,9 @@ def _print_banner(services: list[Service], gateway_port: int) -> None:
         route = app.routes[0] if app.routes else "/"
         print(f"  {app.slug:<16} {public}{route if route != '/' else '/'}")
     print(f"  gateway          {public}   (public API: /api/..., health: /healthz)")
+    tls = gateway.Settings.from_env()
+    if tls.tls_cert:
+        print(f"  gateway (TLS)    https://{tls.tls_listen}   (GATEWAY_TLS_CERT, HSTS on)")
     print(f"  mail sink        smtp://{MAIL_SINK}   (messages: {MAIL_DIR.relative_to(ROOT)}/new)")
     for s in services:
         if s.is_app:
