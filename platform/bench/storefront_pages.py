@@ -115,8 +115,11 @@ def main() -> int:
             }  # fmt: skip
 
     measure(anonymous)
-    login = urllib.parse.urlencode({**SHOPPER, "next": "/"}).encode()
-    status, _, _, _ = _fetch(client, gateway + "/login", login)
+    # The login form carries the session's CSRF token; it must be posted back with it.
+    _, _, _, form = _fetch(client, gateway + "/login")
+    token = re.search(r'name="_csrf" value="([^"]+)"', form)
+    fields = {**SHOPPER, "next": "/", "_csrf": token.group(1) if token else ""}
+    status, _, _, _ = _fetch(client, gateway + "/login", urllib.parse.urlencode(fields).encode())
     if status != 303:
         print(f"logging in as the demo shopper answered {status}", file=sys.stderr)
         failed = True
