@@ -82,7 +82,7 @@ async def test_addresses_are_added_listed_and_deleted(
     ] == 1
 
 
-@pytest.mark.parametrize("country", ["XX", "DEU", "1A", ""])
+@pytest.mark.parametrize("country", ["XX", "ZZ", "zz", "DEU", "1A", ""])
 async def test_a_country_must_be_iso_3166_alpha_2(
     client: AsyncTestClient[Litestar], customer: Account, country: str
 ) -> None:

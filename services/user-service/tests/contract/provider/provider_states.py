@@ -14,6 +14,9 @@ Replayed requests carry `request_headers`' bearer token. This service trusts onl
 its own key table (it never asks a JWKS), so that token is signed by `replay_key()`, a real
 signing key the states store in the table as a rotation would, and names `ADMIN_ID`, the
 account "an admin account exists" keeps with the pact's email and password.
+
+"the service client order-service is registered" (param `scope`) holds by the test settings'
+development defaults; the state checks them and makes sure a signing key exists.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ async def _register(auth: AuthService, email: str) -> None:
 
 async def _register_and_ask_for_a_reset(auth: AuthService, email: str) -> None:
     await _register(auth, email)
-    await auth.request_password_reset(email)
+    await auth.request_password_reset(email, client_ip=f"pact-{uuid.uuid4().hex[:8]}")
 
 
 def user_registered(settings: Settings) -> Callable[..., dict[str, Any]]:
@@ -173,6 +176,26 @@ def admin_account_exists(settings: Settings) -> Callable[..., None]:
     return setup
 
 
+def service_client_registered(settings: Settings) -> Callable[..., None]:
+    """Clients come from settings only (`IDENTITY_SERVICE_CLIENTS`; in development, as in these
+    tests, order-service with its development secret): check that the settings register the
+    client with the asked `scope` rather than pretend to register it."""
+
+    def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+        params = parameters or {}
+        client = settings.service_clients.get("order-service")
+        scope = str(params.get("scope", ""))
+        if client is None or not set(scope.split()) <= set(client.scopes):
+            raise AssertionError(f"order-service is not registered with the scope {scope!r}")
+
+        async def operation(session: AsyncSession) -> None:
+            await SigningKeyService(session=session).current()
+
+        asyncio.run(_committed(settings, operation))
+
+    return setup
+
+
 async def _committed(
     settings: Settings, operation: Callable[[AsyncSession], Awaitable[None]]
 ) -> None:
@@ -189,6 +212,7 @@ async def _committed(
 STATES: dict[str, StateSetup] = {
     "a signing key exists": signing_key_exists,
     "an admin account exists": admin_account_exists,
+    "the service client order-service is registered": service_client_registered,
 }
 MESSAGES: dict[str, MessageBuilder] = {
     "a user.registered event": user_registered,

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from user_service.config import Settings
 from user_service.domain.accounts._passwords import Passwords
+from user_service.domain.auth._clients import ServiceClients
 from user_service.domain.auth._keys import DatabaseKeySet
-from user_service.domain.auth._ratelimit import LoginRateLimiter
+from user_service.domain.auth._ratelimit import LoginRateLimiter, PasswordResetRateLimiter
 
 
 class Identity:
@@ -33,6 +34,8 @@ class Identity:
         )
         self.redis: Redis = Redis.from_url(settings.redis.url)
         self.rate_limiter = LoginRateLimiter(self.redis, settings.identity)
+        self.reset_limiter = PasswordResetRateLimiter(self.redis, settings.identity)
+        self.service_clients = ServiceClients(settings.service_clients)
         self.key_set = DatabaseKeySet(
             session_maker, self.key_grace, settings.identity.key_cache_seconds
         )

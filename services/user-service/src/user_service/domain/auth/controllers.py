@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from shopkit.auth import requires_admin
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_service.domain.accounts.schemas import User, UserCreate
+from user_service.domain.auth._clients import basic_credentials
 from user_service.domain.auth._runtime import Identity
 from user_service.domain.auth.schemas import (
     JsonWebKeySet,
@@ -21,8 +23,10 @@ from user_service.domain.auth.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
+    ServiceToken,
     SigningKeyInfo,
     TokenPair,
+    TokenRequest,
 )
 from user_service.domain.auth.services import AuthService
 
@@ -71,7 +75,7 @@ class AuthController(Controller):
         auth: NamedDependency[AuthService],
         data: JSONBody[LoginRequest],
     ) -> TokenPair:
-        """A new token pair; failures are rate limited per account and per IP (429)."""
+        """A new token pair; guessing is slowed per account, address and both (429)."""
         return await auth.login(data.email, data.password, client_ip(request, auth.identity))
 
     @post(
@@ -101,11 +105,38 @@ class AuthController(Controller):
         status_code=HTTP_202_ACCEPTED,
     )
     async def request_password_reset(
-        self, auth: NamedDependency[AuthService], data: JSONBody[PasswordResetRequest]
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[AuthService],
+        data: JSONBody[PasswordResetRequest],
     ) -> PasswordResetAccepted:
-        """Always 202 with the same body: whether the account exists is not revealed."""
-        await auth.request_password_reset(data.email)
+        """202 with the same body whether or not the account exists (or had its share of mails);
+        429 when one address sends too many."""
+        await auth.request_password_reset(data.email, client_ip(request, auth.identity))
         return PasswordResetAccepted()
+
+    @post(
+        "/token",
+        operation_id="issueServiceToken",
+        security=[{}],
+        status_code=HTTP_200_OK,
+        cache_control=NO_STORE,
+        # Clients may authenticate with `Authorization: Basic`, which is not a bearer token.
+        exclude_from_auth=True,
+    )
+    async def token(
+        self,
+        request: Request[Any, Any, Any],
+        auth: NamedDependency[AuthService],
+        data: Annotated[TokenRequest, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> ServiceToken:
+        """OAuth2 client-credentials grant for services: a short-lived, scoped service token.
+
+        401 `invalid-client` (with `WWW-Authenticate: Basic`) for an unknown client or a wrong
+        secret; 400 `unsupported-grant-type` or `invalid-scope`; 429 while guessing is slowed.
+        """
+        basic = basic_credentials(request.headers.get("authorization"))
+        return await auth.issue_service_token(data, basic, client_ip(request, auth.identity))
 
     @post(
         "/password-reset/confirm",

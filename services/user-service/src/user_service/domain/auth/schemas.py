@@ -69,3 +69,33 @@ class SigningKeyInfo(msgspec.Struct):
     kid: str
     algorithm: str
     created_at: datetime
+
+
+class TokenRequest(msgspec.Struct):
+    """`POST /api/auth/token`, form-encoded (RFC 6749 4.4.2); the client authenticates with
+    `client_id` and `client_secret` here or with HTTP Basic, not both. Other parameters are
+    ignored, as RFC 6749 3.2 asks of the server."""
+
+    grant_type: Annotated[str, msgspec.Meta(max_length=64, examples=["client_credentials"])]
+    client_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    client_secret: Annotated[str, msgspec.Meta(max_length=512)] | None = None
+    scope: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=1024,
+                description="space-separated; none asks for every scope the client may hold",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class ServiceToken(msgspec.Struct):
+    """A short-lived access JWT for a service: `sub` `service:<client id>`, role `service`,
+    claim `scope` (space-separated)."""
+
+    access_token: str
+    expires_in: int
+    scope: str
+    token_type: Literal["Bearer"] = "Bearer"

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from shopkit.auth import TokenIssuer
+from shopkit.auth import ROLE_SERVICE, TokenIssuer
 from shopkit.errors import InvalidInputError, UnauthorizedError
 from shopkit.messaging import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,10 +16,22 @@ from user_service.db import models
 from user_service.domain.accounts._passwords import check_password_policy
 from user_service.domain.accounts.schemas import UserCreate
 from user_service.domain.accounts.services import UserService, normalise_email
+from user_service.domain.auth._clients import (
+    GRANT_TYPE,
+    InvalidTokenRequestError,
+    UnsupportedGrantTypeError,
+    granted_scopes,
+)
 from user_service.domain.auth._keys import SigningKeyService
 from user_service.domain.auth._runtime import Identity
 from user_service.domain.auth._tokens import PasswordResetTokenService, RefreshTokenService
-from user_service.domain.auth.schemas import JsonWebKey, JsonWebKeySet, TokenPair
+from user_service.domain.auth.schemas import (
+    JsonWebKey,
+    JsonWebKeySet,
+    ServiceToken,
+    TokenPair,
+    TokenRequest,
+)
 from user_service.events.events import PasswordResetRequested
 
 
@@ -58,17 +70,43 @@ class AuthService:
     async def login(self, email: str, password: str, client_ip: str) -> TokenPair:
         email = normalise_email(email)
         limiter = self.identity.rate_limiter
-        await limiter.check(email, client_ip)
+        await limiter.attempt(email, client_ip)
         user = await self.users.by_email(email)
         passwords = self.identity.passwords
         verified = await passwords.verify(user.password_hash if user else None, password)
         if user is None or not verified:
-            await limiter.record_failure(email, client_ip)
             raise InvalidCredentialsError("The email or password is wrong.")
         if passwords.needs_rehash(user.password_hash):
             user = await self.users.set_password_hash(user, await passwords.hash(password))
-        await limiter.clear_account(email)
+        await limiter.succeeded(email, client_ip)
         return await self._issue_pair(user, family_id=uuid.uuid4())
+
+    async def issue_service_token(
+        self, data: TokenRequest, basic: tuple[str, str] | None, client_ip: str
+    ) -> ServiceToken:
+        """The client-credentials grant: a short-lived token for `service:<client id>` with the
+        role `service` and the asked scopes (all the client's when none are asked)."""
+        if data.grant_type != GRANT_TYPE:
+            raise UnsupportedGrantTypeError("grant_type", f"only {GRANT_TYPE} is supported")
+        in_body = data.client_id is not None or data.client_secret is not None
+        if basic is not None and in_body:
+            raise InvalidTokenRequestError(
+                "client_id", "authenticate with HTTP Basic or the form body, not both"
+            )
+        client_id, secret = basic or (data.client_id or "", data.client_secret or "")
+        limiter = self.identity.rate_limiter
+        await limiter.attempt(f"client:{client_id}", client_ip)
+        client = self.identity.service_clients.authenticate(client_id, secret)
+        await limiter.succeeded(f"client:{client_id}", client_ip)
+        scopes = granted_scopes(client, data.scope)
+        ttl = self.settings.service_token_ttl_seconds
+        issuer = TokenIssuer(
+            await self.keys.current(), issuer=self.identity.issuer, audience=self.identity.audience
+        )
+        token = issuer.issue_access_token(
+            f"service:{client_id}", [ROLE_SERVICE], ttl_seconds=ttl, scopes=scopes
+        )
+        return ServiceToken(access_token=token, expires_in=ttl, scope=" ".join(scopes))
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Swap a refresh token for a new pair; a token used twice revokes its whole family."""
@@ -91,9 +129,13 @@ class AuthService:
         if row is not None:
             await self.refresh_tokens.revoke_family(row.family_id, datetime.now(UTC))
 
-    async def request_password_reset(self, email: str) -> None:
+    async def request_password_reset(self, email: str, client_ip: str) -> None:
         """For an existing account, a single-use token goes to notification-service by event;
-        the caller learns nothing either way."""
+        the caller learns nothing either way (nor whether the account's mail quota is used up).
+        An address that floods gets 429."""
+        email = normalise_email(email)
+        if not await self.identity.reset_limiter.may_send(email, client_ip):
+            return
         user = await self.users.by_email(email)
         if user is None:
             return
@@ -121,7 +163,7 @@ class AuthService:
         await self.users.set_password_hash(user, await self.identity.passwords.hash(new_password))
         await self.reset_tokens.use_every_token_of(user.id, now)
         await self.refresh_tokens.revoke_all_of(user.id, now)
-        await self.identity.rate_limiter.clear_account(user.email)
+        await self.identity.rate_limiter.forget_account(user.email)
 
     async def rotate_keys(self) -> models.SigningKey:
         return await self.keys.rotate(self.identity.key_grace)
