@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from shopkit.auth import requires_admin
+from shopkit.openapi_problems import problem_responses
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_service.domain.accounts.schemas import User, UserCreate
@@ -54,7 +55,7 @@ class AuthController(Controller):
     tags = ["auth"]
     dependencies = {"auth": Provide(provide_auth_service)}
 
-    @post("/register", operation_id="register", security=[{}])
+    @post("/register", operation_id="register", security=[{}], responses=problem_responses(409))
     async def register(
         self, auth: NamedDependency[AuthService], data: JSONBody[UserCreate]
     ) -> User:
@@ -68,6 +69,9 @@ class AuthController(Controller):
         security=[{}],
         status_code=HTTP_200_OK,
         cache_control=NO_STORE,
+        responses=problem_responses(
+            401, 429, description="Wrong email or password / guessing slowed (`Retry-After`)"
+        ),
     )
     async def login(
         self,
@@ -84,6 +88,9 @@ class AuthController(Controller):
         security=[{}],
         status_code=HTTP_200_OK,
         cache_control=NO_STORE,
+        responses=problem_responses(
+            401, description="The refresh token is used, revoked or expired"
+        ),
     )
     async def refresh(
         self, auth: NamedDependency[AuthService], data: JSONBody[RefreshRequest]
@@ -103,6 +110,7 @@ class AuthController(Controller):
         operation_id="requestPasswordReset",
         security=[{}],
         status_code=HTTP_202_ACCEPTED,
+        responses=problem_responses(429),
     )
     async def request_password_reset(
         self,
@@ -123,6 +131,15 @@ class AuthController(Controller):
         cache_control=NO_STORE,
         # Clients may authenticate with `Authorization: Basic`, which is not a bearer token.
         exclude_from_auth=True,
+        responses={
+            **problem_responses(
+                400, description="`unsupported-grant-type`, `invalid-scope` or `invalid-request`"
+            ),
+            **problem_responses(
+                401, description="`invalid-client`: unknown client or wrong secret"
+            ),
+            **problem_responses(429),
+        },
     )
     async def token(
         self,
