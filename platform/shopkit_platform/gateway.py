@@ -34,7 +34,8 @@ NOT_FOUND = (
 
 # The Content-Security-Policy of the web apps' pages (no inline script or style, nothing from
 # another origin, never framed) and of everything else (API answers, nginx's own problems):
-# nothing may be loaded in the context of a JSON document at all.
+# nothing may be loaded in the context of a JSON document at all. The web policy's img-src
+# also names GATEWAY_CSP_IMG_SRC (product images live on an image host or CDN).
 CSP_WEB = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -203,6 +204,9 @@ class Settings:
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_listen: str = "127.0.0.1:8443"
+    # Where the web apps' images may come from besides the gateway's own origin: the demo
+    # catalog's product images are on picsum.photos (product-service's seed).
+    csp_img_src: tuple[str, ...] = ("https://picsum.photos",)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -232,6 +236,7 @@ class Settings:
             tls_cert=tls_cert,
             tls_key=tls_key,
             tls_listen=_match(get("TLS_LISTEN"), d.tls_listen, LISTEN, "TLS_LISTEN"),
+            csp_img_src=_img_sources(get("CSP_IMG_SRC"), d.csp_img_src),
         )
 
 
@@ -288,6 +293,21 @@ def _match(value: str | None, default: str, pattern: re.Pattern[str], name: str)
     if not pattern.match(value):
         raise GatewayConfigError(f"GATEWAY_{name}={value!r}: expected like {default}")
     return value
+
+
+def _img_sources(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    if value.lower() == "none":
+        return ()
+    sources = tuple(o.rstrip("/") for o in _items(value))
+    for source in sources:
+        if source != "https:" and not ORIGIN.match(source):
+            raise GatewayConfigError(
+                f"GATEWAY_CSP_IMG_SRC: {source!r} is not an origin like https://img.example"
+                " (or https:)"
+            )
+    return sources
 
 
 def _hsts(value: str | None, default: str | None) -> str | None:
@@ -409,11 +429,11 @@ def render(
         "{{max_body}}": settings.max_body,
         "{{server_headers}}": _headers(settings, 8),
         "{{location_headers}}": _headers(settings, 12),
-        "{{unavailable_headers}}": _headers(settings, 12, csp=_unavailable_csp()),
+        "{{unavailable_headers}}": _headers(settings, 12, csp=_unavailable_csp(settings)),
         "{{unavailable_style}}": UNAVAILABLE_STYLE,
         "{{trusted_geo}}": "".join(f"        {p} 1;\n" for p in settings.trusted_proxies),
         "{{hsts}}": f'        https "{settings.hsts}";\n' if settings.hsts else "",
-        "{{csp_map}}": _csp_map(routed),
+        "{{csp_map}}": _csp_map(routed, settings),
         "{{hide_headers}}": "".join(f"    proxy_hide_header {h};\n" for h in SECURITY_HEADERS),
         "{{tls}}": _tls(settings),
         "{{error_pages}}": _error_pages(PROBLEMS, 8),
@@ -435,16 +455,22 @@ def _headers(settings: Settings, indent: int, *, csp: str | None = None) -> str:
     return "".join(" " * indent + line + "\n" for line in lines)
 
 
-def _unavailable_csp() -> str:
+def web_csp(settings: Settings) -> str:
+    """The web apps' policy with the image sources of GATEWAY_CSP_IMG_SRC."""
+    img = " ".join(("img-src 'self' data:", *settings.csp_img_src))
+    return CSP_WEB.replace("img-src 'self' data:", img)
+
+
+def _unavailable_csp(settings: Settings) -> str:
     """The web policy, plus the one inline style of the HTML 503 page (by its hash)."""
     digest = base64.b64encode(hashlib.sha256(UNAVAILABLE_STYLE.encode()).digest()).decode()
-    return CSP_WEB.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
+    return web_csp(settings).replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
 
 
-def _csp_map(routed: list[Service]) -> str:
+def _csp_map(routed: list[Service], settings: Settings) -> str:
     """`$uri` -> the policy, as nginx picks the location: the longest route prefix wins; the
     catch-all app's `/` is the default, its metrics and health paths are JSON like the API."""
-    web, api = f'"{CSP_WEB}"', f'"{CSP_API}"'
+    web, api = f'"{web_csp(settings)}"', f'"{CSP_API}"'
     prefixes = {r: web if s.is_app else api for s in routed for r in s.routes if r != "/"}
     catch_all = any("/" in s.routes for s in routed if s.is_app)
     lines = [f"        default {web if catch_all else api};\n", f'        "" {api};\n']

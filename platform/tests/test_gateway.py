@@ -910,7 +910,8 @@ SECURITY = {
     "referrer-policy": "strict-origin-when-cross-origin",
 }
 CSP_WEB = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: https://picsum.photos; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
@@ -1087,6 +1088,14 @@ def test_tls_and_hsts_variables_are_checked(tmp_path: Path) -> None:
         Settings.from_env({"GATEWAY_TLS_CERT": f"{cert}; include /x", "GATEWAY_TLS_KEY": "x"})
     with pytest.raises(GatewayConfigError, match="GATEWAY_HSTS"):
         Settings.from_env({"GATEWAY_HSTS": 'max-age=1"; x'})
+    with pytest.raises(GatewayConfigError, match="GATEWAY_CSP_IMG_SRC"):
+        Settings.from_env({"GATEWAY_CSP_IMG_SRC": "https://cdn.example; script-src *"})
+    assert Settings.from_env(
+        {"GATEWAY_CSP_IMG_SRC": "https://cdn.example/, https://img.example:8443"}
+    ).csp_img_src == ("https://cdn.example", "https://img.example:8443")
+    assert "img-src 'self' data:;" in gateway.web_csp(
+        Settings.from_env({"GATEWAY_CSP_IMG_SRC": "none"})
+    )
     with pytest.raises(GatewayConfigError, match="GATEWAY_TLS_LISTEN"):
         Settings.from_env({"GATEWAY_TLS_LISTEN": "0.0.0.0:443 default_server"})
     assert Settings.from_env({"GATEWAY_HSTS": "off"}).hsts is None
