@@ -15,6 +15,7 @@ from faststream.rabbit import RabbitBroker
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pact import Pact
+from shopkit.auth import ServiceTokenProvider
 from shopkit.config import AuthSettings, BrokerSettings, DatabaseSettings
 from shopkit.messaging import Event, envelope_for, events_exchange, publish_envelope
 from shopkit.testing import client_for, find_pact_dir, migrate
@@ -22,7 +23,7 @@ from upstream_pacts import CART, CUSTOMER_ID, PAYMENT, PRODUCT, all_pacts
 
 from order_service.__main__ import MIGRATIONS
 from order_service.app import create_app
-from order_service.config import Settings, UpstreamSettings, load_settings
+from order_service.config import SLUG, Settings, UpstreamSettings, load_settings
 
 pytest_plugins = ["shopkit.testing.plugin"]
 
@@ -79,9 +80,23 @@ def settings(
     )
 
 
+@pytest.fixture(scope="session")
+def service_tokens(jwks_server: Any) -> ServiceTokenProvider:
+    """order-service's own tokens, minted by the test issuer: user-service's grant is the SDK's
+    to test (its pact with user-service); here the token only has to be one payment-service's
+    stand-in (the pact mock) takes."""
+    return ServiceTokenProvider(SLUG, issuer=jwks_server.issuer())
+
+
+def app_for(settings: Settings, service_tokens: ServiceTokenProvider) -> Litestar:
+    return create_app(settings, service_tokens=service_tokens)
+
+
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with client_for(create_app(settings)) as client:
+async def client(
+    settings: Settings, service_tokens: ServiceTokenProvider
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with client_for(app_for(settings, service_tokens)) as client:
         yield client
 
 

@@ -9,9 +9,11 @@
 Each pact pins only what order-service reads. The files are written once per test session, by
 the `upstream_pacts` fixture (conftest.py), with `overwrite=True`.
 
-Authorization: cart- and payment-service are called with the customer's own bearer token (no
-service tokens yet), so those requests pin an `Authorization: Bearer ...` header by regex; a
-provider replaces it with a token of its own test issuer when verifying.
+Authorization: cart-service is called with the customer's own bearer token, payment-service
+with order-service's own service token (scope `payments:create`); both requests pin an
+`Authorization: Bearer ...` header by regex, and a provider replaces it, when verifying, with a
+token of its own test issuer of the kind that consumer sends (payment-service: a service token
+holding `payments:create`).
 """
 
 from __future__ import annotations
@@ -146,13 +148,14 @@ def product_pact() -> Pact:
 def payment_pact() -> Pact:
     pact = Pact(CONSUMER, PAYMENT).with_specification("V4")
     (
-        pact.upon_receiving("a request to create a payment for an order")
+        pact.upon_receiving("a request by order-service to create its order's payment")
         .with_request("POST", "/api/payments")
         .with_header("Authorization", BEARER)
         .with_header("Idempotency-Key", match.str("checkout-0001"))
         .with_body(
             {
                 "order_id": match.regex(ORDER_ID, regex=UUID_RE),
+                "customer_id": match.str(CUSTOMER_ID),
                 "amount": money(UNIT_PRICE_USD * QUANTITY),
             },
             "application/json",

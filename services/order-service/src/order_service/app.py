@@ -9,7 +9,12 @@ from typing import Any
 
 from litestar import Litestar
 from shopkit.app import create_app as create_service_app
-from shopkit.auth import auth_middleware, verifier_from_settings
+from shopkit.auth import (
+    ServiceTokenProvider,
+    auth_middleware,
+    client_credentials_provider,
+    verifier_from_settings,
+)
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +29,22 @@ from order_service.domain.orders import (
 )
 from order_service.events.handlers import register_handlers
 
+PAYMENT_SCOPES = ["payments:create"]
 
-def create_app(settings: Settings | None = None) -> Litestar:
+
+def create_app(
+    settings: Settings | None = None, *, service_tokens: ServiceTokenProvider | None = None
+) -> Litestar:
+    """`service_tokens`: where order-service's own token comes from; by default user-service's
+    client-credentials grant (`SERVICE_CLIENT_*`)."""
     settings = settings or get_settings()
+    service_tokens = service_tokens or client_credentials_provider(
+        settings.service_client,
+        SLUG,
+        PAYMENT_SCOPES,
+        settings.http,
+        environment=settings.service.environment,
+    )
     database = sqlalchemy_config(settings.database)
     session_maker = database.create_session_maker()
     messaging = Messaging(settings.broker, SLUG, session_maker)
@@ -42,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         product_url=settings.product_service.base_url,
         payment_url=settings.payment_service.base_url,
         settings=settings.http,
+        service_token=service_tokens.token,
     )
     sweeper = CheckoutTimeoutSweeper(session_maker, orders, settings.order.sweep_interval_seconds)
     verifier = verifier_from_settings(settings.auth)

@@ -14,6 +14,7 @@ from shopkit.config import (
     DatabaseSettings,
     HttpSettings,
     RedisSettings,
+    ServiceClientSettings,
     ServiceSettings,
     TelemetrySettings,
     from_env,
@@ -54,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis: RedisSettings
     http: HttpSettings
     telemetry: TelemetrySettings
+    # How order-service proves who it is to user-service, for the service token it creates
+    # payments with (`SERVICE_CLIENT_*`).
+    service_client: ServiceClientSettings = msgspec.field(default_factory=ServiceClientSettings)
     order: OrderSettings = msgspec.field(default_factory=OrderSettings)
     cart_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3003")
     product_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3002")
@@ -69,6 +73,7 @@ def load_settings() -> Settings:
         redis=from_env(RedisSettings),
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
+        service_client=from_env(ServiceClientSettings),
         order=from_env(OrderSettings, prefix="ORDER_"),
         cart_service=from_env(
             UpstreamSettings, prefix="CART_SERVICE_", base_url="http://127.0.0.1:3003"

@@ -11,15 +11,15 @@ from typing import Any
 
 import msgspec
 import pytest
-from conftest import new_key, order_body
+from conftest import app_for, new_key, order_body
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from shopkit.auth import ServiceTokenProvider
 from shopkit.messaging import Event, payload_as
 from shopkit.money import Money
 from shopkit.testing import CollectorFactory, EventCollector, client_for
 from upstream_pacts import CART_ID, PAYMENT_ID
 
-from order_service.app import create_app
 from order_service.config import OrderSettings, Settings
 from order_service.events.events import (
     OrderCancelled,
@@ -297,6 +297,7 @@ async def test_a_payment_before_the_reservation_confirms_when_stock_is_held(
 
 async def test_the_sweeper_cancels_a_checkout_that_ran_out_of_time(
     settings: Settings,
+    service_tokens: ServiceTokenProvider,
     customer_headers: dict[str, str],
     event_collector: CollectorFactory,
 ) -> None:
@@ -304,7 +305,7 @@ async def test_the_sweeper_cancels_a_checkout_that_ran_out_of_time(
     hurried = msgspec.structs.replace(
         settings, order=OrderSettings(payment_timeout_seconds=1, sweep_interval_seconds=0.2)
     )
-    async with client_for(create_app(hurried)) as client:
+    async with client_for(app_for(hurried, service_tokens)) as client:
         order = await place(client, customer_headers)
         assert order["status"] == "pending"
         cancelled = await wait_for(client, customer_headers, order["id"], status_is("cancelled"))
@@ -313,18 +314,21 @@ async def test_the_sweeper_cancels_a_checkout_that_ran_out_of_time(
 
 
 async def test_a_restarted_service_resumes_the_saga_where_it_stopped(
-    settings: Settings, customer_headers: dict[str, str], publish: Publish
+    settings: Settings,
+    service_tokens: ServiceTokenProvider,
+    customer_headers: dict[str, str],
+    publish: Publish,
 ) -> None:
-    async with client_for(create_app(settings)) as first:
+    async with client_for(app_for(settings, service_tokens)) as first:
         order = await place(first, customer_headers)
     # nobody is running: the reservation waits in the queue
     await publish(reserved(order))
 
-    async with client_for(create_app(settings)) as second:
+    async with client_for(app_for(settings, service_tokens)) as second:
         await wait_for(second, customer_headers, order["id"], status_is("awaiting_payment"))
     await publish(paid(order))
 
-    async with client_for(create_app(settings)) as third:
+    async with client_for(app_for(settings, service_tokens)) as third:
         confirmed = await wait_for(third, customer_headers, order["id"], status_is("confirmed"))
     assert [h["to"] for h in confirmed["history"]] == ["pending", "awaiting_payment", "confirmed"]
 
@@ -453,3 +457,189 @@ async def test_customers_see_their_own_orders_and_admins_see_all(
     assert unknown_status.status_code == 422
     assert unknown_status.json()["invalid_params"][0]["name"] == "status"
     assert (await client.get(PREFIX)).status_code == 401
+
+
+# --- payment integrity: only the order's own full payment confirms it (issue 9) ---------------
+
+
+class OrderPaymentRejected(msgspec.Struct):
+    order_id: str
+    payment_id: str
+    reason: str
+    amount: Money
+
+
+async def awaiting_payment(
+    client: AsyncTestClient[Litestar], headers: dict[str, str], publish: Publish
+) -> dict[str, Any]:
+    order = await place(client, headers)
+    await publish(reserved(order))
+    return await wait_for(client, headers, order["id"], status_is("awaiting_payment"))
+
+
+async def rejection_for(collector: EventCollector, order_id: str) -> OrderPaymentRejected:
+    event: OrderPaymentRejected = await event_for(collector, order_id, OrderPaymentRejected)
+    return event
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["one cent", "the total in another currency", "more than the total"],
+)
+async def test_the_orders_own_payment_for_another_amount_never_confirms_it(
+    client: AsyncTestClient[Litestar],
+    customer_headers: dict[str, str],
+    publish: Publish,
+    event_collector: CollectorFactory,
+    case: str,
+) -> None:
+    rejections = await event_collector("order.payment_rejected.v1")
+    confirmations = await event_collector(OrderConfirmed.event_type)
+    order = await awaiting_payment(client, customer_headers, publish)
+    amount = total(order)
+    wrong = {
+        "one cent": Money(1, amount.currency),
+        "the total in another currency": Money(amount.amount, "EUR"),
+        "more than the total": Money(amount.amount + 1, amount.currency),
+    }[case]
+    await publish(PaymentSucceeded(payment_id=PAYMENT_ID, order_id=order["id"], amount=wrong))
+
+    rejected = await rejection_for(rejections, order["id"])
+    assert (rejected.payment_id, rejected.reason, rejected.amount) == (
+        PAYMENT_ID,
+        "amount_mismatch",
+        wrong,
+    )
+    after = (await client.get(f"{PREFIX}/{order['id']}", headers=customer_headers)).json()
+    assert after["status"] == "awaiting_payment"
+    assert after["history"][-1]["reason"] == f"payment_rejected amount_mismatch {PAYMENT_ID}"
+    await nothing_for(confirmations, order["id"], within=0.3)
+
+
+@pytest.mark.parametrize("amount_paid", ["the full total", "one cent"])
+async def test_another_payment_never_confirms_the_order_and_its_refund_is_only_noted(
+    client: AsyncTestClient[Litestar],
+    customer_headers: dict[str, str],
+    publish: Publish,
+    event_collector: CollectorFactory,
+    amount_paid: str,
+) -> None:
+    """A second payment, or someone else's, for this order id: rejected (payment-service
+    refunds it); the order still waits for, and is confirmed by, its own payment."""
+    rejections = await event_collector("order.payment_rejected.v1")
+    confirmations = await event_collector(OrderConfirmed.event_type)
+    order = await awaiting_payment(client, customer_headers, publish)
+    amount = total(order)
+    paid_amount = amount if amount_paid == "the full total" else Money(1, amount.currency)
+    foreign = str(uuid.uuid4())
+    await publish(PaymentSucceeded(payment_id=foreign, order_id=order["id"], amount=paid_amount))
+
+    rejected = await rejection_for(rejections, order["id"])
+    assert (rejected.payment_id, rejected.reason) == (foreign, "foreign_payment")
+    after = (await client.get(f"{PREFIX}/{order['id']}", headers=customer_headers)).json()
+    assert (after["status"], after["payment_id"]) == ("awaiting_payment", PAYMENT_ID)
+    assert after["history"][-1]["reason"] == f"payment_rejected foreign_payment {foreign}"
+    await nothing_for(confirmations, order["id"], within=0.3)
+
+    await publish(
+        PaymentRefunded(
+            payment_id=foreign,
+            order_id=order["id"],
+            refund_id=f"re-{uuid.uuid4()}",
+            amount=paid_amount,
+            refunded_total=paid_amount,
+        )
+    )
+    noted = await wait_for(
+        client,
+        customer_headers,
+        order["id"],
+        lambda o: o["history"][-1]["reason"].startswith("refund_of_rejected_payment"),
+    )
+    assert (noted["status"], noted["refunded"]["amount"]) == ("awaiting_payment", 0)
+    await publish(paid(order))
+    confirmed = await wait_for(client, customer_headers, order["id"], status_is("confirmed"))
+    assert confirmed["refunded"]["amount"] == 0
+
+
+async def test_a_payment_after_the_order_timed_out_is_rejected_and_its_refund_ends_it_refunded(
+    settings: Settings,
+    service_tokens: ServiceTokenProvider,
+    customer_headers: dict[str, str],
+    publish: Publish,
+    event_collector: CollectorFactory,
+) -> None:
+    rejections = await event_collector("order.payment_rejected.v1")
+    refunds = await event_collector(OrderRefunded.event_type)
+    hurried = msgspec.structs.replace(
+        settings, order=OrderSettings(payment_timeout_seconds=1, sweep_interval_seconds=0.2)
+    )
+    async with client_for(app_for(hurried, service_tokens)) as client:
+        order = await place(client, customer_headers)
+        await publish(reserved(order))
+        await wait_for(client, customer_headers, order["id"], status_is("cancelled"))
+        await publish(paid(order))
+        rejected = await rejection_for(rejections, order["id"])
+        assert (rejected.payment_id, rejected.reason) == (PAYMENT_ID, "order_cancelled")
+
+        amount = order["total"]["amount"]
+        await publish(refunded(order, amount, amount))
+        done = await wait_for(client, customer_headers, order["id"], status_is("refunded"))
+    assert done["refunded"] == order["total"]
+    assert reasons(done)[-1] == ("cancelled", "refunded", "refunded")
+    event = await event_for(refunds, order["id"], OrderRefunded)
+    assert event.restock is False  # the stock was released, never committed
+
+
+async def test_a_confirmed_order_cancelled_by_its_customer_is_refunded_with_its_stock_back(
+    client: AsyncTestClient[Litestar],
+    customer_headers: dict[str, str],
+    publish: Publish,
+    event_collector: CollectorFactory,
+) -> None:
+    cancellations = await event_collector(OrderCancelled.event_type)
+    refunds = await event_collector(OrderRefunded.event_type)
+    order = await confirmed_order(client, customer_headers, publish)
+    cancelled = await client.post(f"{PREFIX}/{order['id']}/cancel", headers=customer_headers)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await event_for(cancellations, order["id"], OrderCancelled)).reason == (
+        "cancelled_by_customer"
+    )
+
+    amount = order["total"]["amount"]
+    refund = await publish(refunded(order, amount, amount))
+    done = await wait_for(client, customer_headers, order["id"], status_is("refunded"))
+    assert done["refunded"] == order["total"]
+    event = await event_for(refunds, order["id"], OrderRefunded)
+    assert event.restock is True  # it was confirmed: inventory had committed the stock
+    assert event.refund == total(order)
+    assert event.reservation_id == order["reservation_id"]
+
+    await publish(refund)
+    await publish(refunded(order, amount, amount))
+    await nothing_for(refunds, order["id"], within=0.5)
+
+
+async def test_a_paid_order_cancelled_out_of_stock_ends_refunded_without_restock(
+    client: AsyncTestClient[Litestar],
+    customer_headers: dict[str, str],
+    publish: Publish,
+    event_collector: CollectorFactory,
+) -> None:
+    refunds = await event_collector(OrderRefunded.event_type)
+    order = await place(client, customer_headers)
+    await publish(paid(order))
+    await wait_for(
+        client,
+        customer_headers,
+        order["id"],
+        lambda o: o["history"][-1]["reason"] == "payment_received_awaiting_stock",
+    )
+    await publish(StockReservationFailed(order_id=order["id"]))
+    await wait_for(client, customer_headers, order["id"], status_is("cancelled"))
+
+    amount = order["total"]["amount"]
+    await publish(refunded(order, amount, amount))
+    done = await wait_for(client, customer_headers, order["id"], status_is("refunded"))
+    assert done["cancel_reason"] == "out_of_stock"
+    assert (await event_for(refunds, order["id"], OrderRefunded)).restock is False

@@ -2,7 +2,9 @@
 
 Payloads follow contracts/events/README.md: `order.placed.v1` starts the saga at inventory;
 the *Order summary* events tell inventory (commit / release) and notification-service what
-happened; `order.refunded.v1` tells inventory whether to put the stock back.
+happened; `order.refunded.v1` tells inventory whether to put the stock back;
+`order.payment_rejected.v1` tells payment-service to give back a payment that did not pay for
+the order.
 """
 
 from __future__ import annotations
@@ -89,10 +91,23 @@ class OrderRefunded(Event, frozen=True, kw_only=True):
     lines: list[StockLine]
 
 
+class OrderPaymentRejected(Event, frozen=True, kw_only=True):
+    """A succeeded payment that did not pay for the order (not its own, short, in another
+    currency, or after the order was cancelled): payment-service refunds it in full."""
+
+    event_type = "order.payment_rejected.v1"
+
+    order_id: str
+    payment_id: str
+    reason: str
+    amount: Money
+
+
 PUBLISHED: tuple[type[Event], ...] = (
     OrderPlaced,
     OrderConfirmed,
     OrderCancelled,
     OrderShipped,
     OrderRefunded,
+    OrderPaymentRejected,
 )

@@ -84,9 +84,10 @@ def register_handlers(consumer: EventConsumer, orders: OrdersFactory) -> None:
 
     @consumer.handler("payment.succeeded.v1", name="payment-succeeded")
     async def payment_succeeded(envelope: Envelope, session: AsyncSession) -> None:
-        """Paid: confirm if the stock is held, else remember it until it is."""
+        """Paid with the order's own full payment: confirm if the stock is held, else remember
+        it until it is. Any other payment is rejected (and so refunded)."""
         event = payload_as(envelope, PaymentSucceeded)
-        await orders(session).payment_succeeded(event.order_id, event.payment_id)
+        await orders(session).payment_succeeded(event.order_id, event.payment_id, event.amount)
 
     @consumer.handler("payment.failed.v1", name="payment-failed")
     async def payment_failed(envelope: Envelope, session: AsyncSession) -> None:
@@ -96,6 +97,9 @@ def register_handlers(consumer: EventConsumer, orders: OrdersFactory) -> None:
 
     @consumer.handler("payment.refunded.v1", name="payment-refunded")
     async def payment_refunded(envelope: Envelope, session: AsyncSession) -> None:
-        """A full refund makes the order refunded; a partial one is noted in its history."""
+        """A full refund of the order's payment makes the order refunded (a cancelled one too);
+        a partial one, or one of a rejected payment, is noted in its history."""
         event = payload_as(envelope, PaymentRefunded)
-        await orders(session).payment_refunded(event.order_id, event.amount, event.refunded_total)
+        await orders(session).payment_refunded(
+            event.order_id, event.payment_id, event.amount, event.refunded_total
+        )

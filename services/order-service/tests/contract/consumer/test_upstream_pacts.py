@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from pact import Pact
+from shopkit.auth import ServiceTokenProvider
 from shopkit.config import HttpSettings
 from shopkit.errors import InvalidInputError
 from shopkit.messaging import decode_envelope, payload_as
@@ -58,12 +59,13 @@ def test_payment_events_carry_what_the_saga_reads(upstream_pacts: dict[str, Pact
 
 
 @pytest.fixture
-async def upstreams(pact_mocks: dict[str, str]) -> object:
+async def upstreams(pact_mocks: dict[str, str], service_tokens: ServiceTokenProvider) -> object:
     clients = Upstreams(
         cart_url=pact_mocks[CART],
         product_url=pact_mocks[PRODUCT],
         payment_url=pact_mocks[PAYMENT],
         settings=HttpSettings(retries=0),
+        service_token=service_tokens.token,
     )
     token = caller_token.set("a-customer-token")
     async with clients.lifespan():
@@ -94,6 +96,6 @@ async def test_checkout_reads_current_prices_and_the_exchange_rate(upstreams: Up
 async def test_checkout_creates_the_orders_payment(upstreams: Upstreams) -> None:
     order_id = order_id_for(CUSTOMER_ID, "checkout-0001")
     payment_id = await upstreams.create_payment(
-        order_id, Money(UNIT_PRICE_USD * QUANTITY, "USD"), "checkout-0001"
+        order_id, CUSTOMER_ID, Money(UNIT_PRICE_USD * QUANTITY, "USD"), "checkout-0001"
     )
     assert payment_id == PAYMENT_ID

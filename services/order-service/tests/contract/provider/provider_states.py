@@ -33,6 +33,7 @@ from order_service.domain.orders.services import PlaceOrder, order_id_for
 from order_service.events.events import (
     OrderCancelled,
     OrderConfirmed,
+    OrderPaymentRejected,
     OrderPlaced,
     OrderRefunded,
     OrderShipped,
@@ -71,7 +72,7 @@ def _place_order(key: str) -> PlaceOrder:
         exchange_rate="1",
         lines=[line],
         total=unit * 2,
-        payment_id=f"pay-{uuid.uuid4()}",
+        payment_id=str(uuid.uuid4()),
     )
 
 
@@ -104,9 +105,22 @@ async def _nothing(_orders: OrderService, _order_id: uuid.UUID) -> None:
     return None
 
 
+async def _pay(orders: OrderService, order_id: uuid.UUID) -> None:
+    """The order's own payment succeeds, for its total."""
+    order = await orders.get(order_id)
+    assert order.payment_id is not None
+    await orders.payment_succeeded(order_id, order.payment_id, Money(order.total, order.currency))
+
+
 async def _confirm(orders: OrderService, order_id: uuid.UUID) -> None:
     await orders.stock_reserved(order_id, f"res-{uuid.uuid4()}")
-    await orders.payment_succeeded(order_id, "pay-1")
+    await _pay(orders, order_id)
+
+
+async def _reject(orders: OrderService, order_id: uuid.UUID) -> None:
+    """A payment that is not the order's own succeeds for it (one cent): it is rejected."""
+    await orders.stock_reserved(order_id, f"res-{uuid.uuid4()}")
+    await orders.payment_succeeded(order_id, str(uuid.uuid4()), Money(1, "EUR"))
 
 
 async def _decline(orders: OrderService, order_id: uuid.UUID) -> None:
@@ -121,7 +135,11 @@ async def _ship(orders: OrderService, order_id: uuid.UUID) -> None:
 
 async def _refund(orders: OrderService, order_id: uuid.UUID) -> None:
     await _confirm(orders, order_id)
-    await orders.payment_refunded(order_id, Money(3998, "EUR"), Money(3998, "EUR"))
+    order = await orders.get(order_id)
+    assert order.payment_id is not None
+    await orders.payment_refunded(
+        order_id, order.payment_id, Money(3998, "EUR"), Money(3998, "EUR")
+    )
 
 
 def _builder(event_type: str, steps: Steps) -> MessageBuilder:
@@ -184,6 +202,7 @@ MESSAGES: dict[str, MessageBuilder] = {
     "an order.cancelled event": _builder(OrderCancelled.event_type, _decline),
     "an order.shipped event": _builder(OrderShipped.event_type, _ship),
     "an order.refunded event": _builder(OrderRefunded.event_type, _refund),
+    "an order.payment_rejected event": _builder(OrderPaymentRejected.event_type, _reject),
 }
 
 

@@ -39,6 +39,10 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
         "order.refunded.v1",
         {"order_id", "reservation_id", "refund", "restock", "lines"},
     ),
+    "an order.payment_rejected event": (
+        "order.payment_rejected.v1",
+        {"order_id", "payment_id", "reason", "amount"},
+    ),
 }  # fmt: skip
 
 
@@ -54,6 +58,9 @@ def test_each_message_is_the_event_the_saga_publishes(settings: Settings, descri
     assert set(payload) == fields
     if event_type != "order.placed.v1" and "status" in payload:
         assert payload["status"] == event_type.split(".")[1]
+    if event_type == "order.payment_rejected.v1":
+        assert payload["reason"] == "foreign_payment"
+        assert payload["amount"] == {"amount": 1, "currency": "EUR"}
     if event_type == "order.refunded.v1":
         assert payload["restock"] is True
         assert payload["refund"] == {"amount": 3998, "currency": "EUR"}

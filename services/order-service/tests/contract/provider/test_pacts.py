@@ -9,6 +9,7 @@ import pytest
 
 # A plain module beside this file (pytest puts this folder on the path).
 from provider_states import MESSAGES, STATES, request_headers
+from shopkit.auth import ServiceTokenProvider
 from shopkit.testing import TokenFactory, pact_files_for, serve_app, verify_pacts
 
 from order_service.app import create_app
@@ -20,8 +21,10 @@ PACTS = pact_files_for(SLUG)
 
 
 @pytest.mark.skipif(not PACTS, reason="no consumer has a pact with order-service yet")
-def test_every_consumer_pact_is_honoured(settings: Settings, token_factory: TokenFactory) -> None:
-    with serve_app(create_app(settings)) as base_url:
+def test_every_consumer_pact_is_honoured(
+    settings: Settings, token_factory: TokenFactory, service_tokens: ServiceTokenProvider
+) -> None:
+    with serve_app(create_app(settings, service_tokens=service_tokens)) as base_url:
         verify_pacts(
             SLUG,
             PACTS,

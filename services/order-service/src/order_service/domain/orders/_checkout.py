@@ -75,7 +75,7 @@ class Checkout:
         total = order_total(lines, data.currency)
 
         order_id = order_id_for(principal.subject, key)
-        payment_id = await self.upstreams.create_payment(order_id, total, key)
+        payment_id = await self.upstreams.create_payment(order_id, principal.subject, total, key)
         return await orders.place(
             PlaceOrder(
                 order_id=order_id,

@@ -1,13 +1,16 @@
 """The synchronous calls checkout makes: cart-service, product-service, payment-service.
 
-Each call forwards the caller's own bearer token (no service tokens yet), so every callee
-authorizes the customer as usual. The Structs are this service's tolerant readers: only the
-fields checkout uses (the consumer pacts in contracts/pacts pin exactly these).
+Cart calls forward the caller's own bearer token, so cart-service authorizes the customer as
+usual. The payment is created with order-service's own service token (scope
+`payments:create`, from user-service by the client-credentials grant): only order-service may
+create payments, for exactly its order's total, currency and customer. The Structs are this
+service's tolerant readers: only the fields checkout uses (the consumer pacts in
+contracts/pacts pin exactly these).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -98,14 +101,22 @@ class Upstreams:
     """One pooled client per upstream for the app's lifetime (`lifespan` closes them)."""
 
     def __init__(
-        self, *, cart_url: str, product_url: str, payment_url: str, settings: HttpSettings
+        self,
+        *,
+        cart_url: str,
+        product_url: str,
+        payment_url: str,
+        settings: HttpSettings,
+        service_token: Callable[[], Awaitable[str]],
     ) -> None:
+        """`service_token` gives order-service's own token for payment-service (a
+        `ServiceTokenProvider`'s `token`)."""
         self.cart = ServiceClient(
             cart_url, settings=settings, name=CART, token_provider=_forwarded_token
         )
         self.product = ServiceClient(product_url, settings=settings, name=PRODUCT)
         self.payment = ServiceClient(
-            payment_url, settings=settings, name=PAYMENT, token_provider=_forwarded_token
+            payment_url, settings=settings, name=PAYMENT, token_provider=service_token
         )
 
     @asynccontextmanager
@@ -145,11 +156,18 @@ class Upstreams:
         )
         return {item.sku: item for item in listed.items}
 
-    async def create_payment(self, order_id: UUID, amount: Money, idempotency_key: str) -> str:
-        """The order's payment (idempotent by the order's key: a retry gets the same one)."""
+    async def create_payment(
+        self, order_id: UUID, customer_id: str, amount: Money, idempotency_key: str
+    ) -> str:
+        """The order's payment, for its customer and total (idempotent by the order's key: a
+        retry gets the same one)."""
         response = await self.payment.post(
             "/api/payments",
-            json={"order_id": str(order_id), "amount": msgspec.to_builtins(amount)},
+            json={
+                "order_id": str(order_id),
+                "customer_id": customer_id,
+                "amount": msgspec.to_builtins(amount),
+            },
             headers={"Idempotency-Key": idempotency_key},
         )
         created: PaymentCreated = _read(response, PaymentCreated, PAYMENT)

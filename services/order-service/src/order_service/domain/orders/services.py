@@ -31,7 +31,6 @@ from order_service.domain.orders import schemas
 from order_service.domain.orders._pricing import PricedLine
 from order_service.domain.orders._states import (
     IN_CHECKOUT,
-    STOCK_COMMITTED,
     OrderStatus,
     SagaStep,
     check_transition,
@@ -40,6 +39,7 @@ from order_service.events.events import (
     Address,
     OrderCancelled,
     OrderConfirmed,
+    OrderPaymentRejected,
     OrderPlaced,
     OrderRefunded,
     OrderShipped,
@@ -63,6 +63,12 @@ CUSTOMER_CANCELLED = "cancelled_by_customer"
 SHIPPED = "shipped"
 REFUNDED = "refunded"
 PARTIAL_REFUND = "partial_refund"
+# Why a succeeded payment did not confirm its order (order.payment_rejected.v1's `reason`).
+PAYMENT_REJECTED = "payment_rejected"
+FOREIGN_PAYMENT = "foreign_payment"  # not the payment this order created
+AMOUNT_MISMATCH = "amount_mismatch"  # short, too much, or in another currency
+ORDER_CANCELLED = "order_cancelled"  # the order's own payment, after the order was cancelled
+FOREIGN_REFUND = "refund_of_rejected_payment"
 
 
 def order_id_for(customer_id: str, idempotency_key: str) -> uuid.UUID:
@@ -305,26 +311,26 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         if order is None or OrderStatus(order.status) not in IN_CHECKOUT:
             return
         if order.saga_step == SagaStep.PAID_AWAITING_RESERVATION:
-            _logger.warning(
-                "paid order out of stock; the payment needs a refund", order_id=str(order_id)
-            )
+            # order.cancelled tells payment-service, which refunds the payment in full.
+            _logger.warning("paid order out of stock; it is refunded", order_id=str(order_id))
         self._cancel(order, OUT_OF_STOCK)
 
-    async def payment_succeeded(self, order_id: uuid.UUID, payment_id: str) -> None:
+    async def payment_succeeded(self, order_id: uuid.UUID, payment_id: str, amount: Money) -> None:
+        """Only the order's own payment, for exactly its total in its currency, pays for it.
+        Any other succeeded payment is rejected: noted in the history, logged, and announced
+        (`order.payment_rejected.v1`) so payment-service gives the money back."""
         order = await self._saga_order(order_id, "payment.succeeded")
         if order is None:
             return
-        order.payment_id = order.payment_id or payment_id
+        refusal = _refusal(order, payment_id, amount)
+        if refusal is not None:
+            self._reject_payment(order, payment_id, amount, refusal)
+            return
         if order.saga_step == SagaStep.COLLECT_PAYMENT:
             self._confirm(order, PAID)
         elif order.saga_step == SagaStep.RESERVE_STOCK:
             order.saga_step = str(SagaStep.PAID_AWAITING_RESERVATION)
             self._note(order, "payment_received_awaiting_stock")
-        elif order.status == OrderStatus.CANCELLED:
-            _logger.warning(
-                "payment for a cancelled order; it needs a refund", order_id=str(order_id)
-            )
-            self._note(order, "payment_after_cancellation")
 
     async def payment_failed(self, order_id: uuid.UUID) -> None:
         order = await self._saga_order(order_id, "payment.failed")
@@ -335,10 +341,17 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         self._cancel(order, PAYMENT_FAILED)
 
     async def payment_refunded(
-        self, order_id: uuid.UUID, amount: Money, refunded_total: Money
+        self, order_id: uuid.UUID, payment_id: str, amount: Money, refunded_total: Money
     ) -> None:
+        """A refund of the order's own payment counts towards the order; the refund of a
+        payment it rejected is only noted."""
         order = await self._saga_order(order_id, "payment.refunded")
-        if order is None or order.status == OrderStatus.REFUNDED:
+        if order is None:
+            return
+        if payment_id != order.payment_id:
+            self._note(order, f"{FOREIGN_REFUND} {payment_id} {amount.amount} {amount.currency}")
+            return
+        if order.status == OrderStatus.REFUNDED:
             return
         if (
             refunded_total.currency != order.currency
@@ -349,7 +362,7 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         if refunded_total.amount < order.total:
             self._note(order, f"{PARTIAL_REFUND} {amount.amount} {amount.currency}")
             return
-        restock = OrderStatus(order.status) in STOCK_COMMITTED
+        restock = stock_was_committed(order)
         self._move(order, OrderStatus.REFUNDED, REFUNDED)
         Outbox.add(
             self.repo.session,
@@ -425,6 +438,47 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
 
     def _publish(self, event: type[Event], order: models.Order, **extra: Any) -> None:
         Outbox.add(self.repo.session, event(**summary_of(order), **extra), SLUG)
+
+    def _reject_payment(
+        self, order: models.Order, payment_id: str, amount: Money, reason: str
+    ) -> None:
+        _logger.warning(
+            "a succeeded payment did not pay for its order; it is refunded",
+            order_id=str(order.id),
+            order_payment_id=order.payment_id,
+            payment_id=payment_id,
+            amount=amount.amount,
+            currency=amount.currency,
+            order_total=order.total,
+            order_currency=order.currency,
+            order_status=order.status,
+            reason=reason,
+        )
+        self._note(order, f"{PAYMENT_REJECTED} {reason} {payment_id}")
+        Outbox.add(
+            self.repo.session,
+            OrderPaymentRejected(
+                order_id=str(order.id), payment_id=payment_id, reason=reason, amount=amount
+            ),
+            SLUG,
+        )
+
+
+def _refusal(order: models.Order, payment_id: str, amount: Money) -> str | None:
+    """Why this succeeded payment does not pay for `order`, or None when it does."""
+    if payment_id != order.payment_id:
+        return FOREIGN_PAYMENT
+    if amount.currency != order.currency or amount.amount != order.total:
+        return AMOUNT_MISMATCH
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return ORDER_CANCELLED
+    return None
+
+
+def stock_was_committed(order: models.Order) -> bool:
+    """Whether inventory committed this order's stock: it was confirmed at some point (even if
+    it was cancelled afterwards), so a full refund puts the stock back."""
+    return any(change.to_status == OrderStatus.CONFIRMED for change in order.history)
 
 
 def _may_see(principal: Principal, order: models.Order) -> bool:
