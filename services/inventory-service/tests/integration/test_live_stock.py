@@ -4,13 +4,14 @@ Redis and the database, as two replicas would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from conftest import new_sku
+from conftest import SQL, new_sku
 from litestar import Litestar
 from shopkit.testing import serve_app
 
@@ -100,3 +101,32 @@ async def test_streams_refuse_bad_or_too_many_skus(http: httpx.AsyncClient, skus
     response = await http.get(f"{PREFIX}/stream", params={"skus": skus})
     assert response.status_code == 422
     assert response.json()["invalid_params"][0]["name"] == "skus"
+
+
+async def test_the_stream_leaves_out_skus_of_products_not_on_sale_except_for_admins(
+    http: httpx.AsyncClient,
+    served: str,
+    admin_headers: dict[str, str],
+    sql: SQL,
+) -> None:
+    on_sale, draft = new_sku("SOLD"), new_sku("HIDDEN")
+    for sku in (on_sale, draft):
+        await http.put(f"{PREFIX}/{sku}", json={"on_hand": 4}, headers=admin_headers)
+    await sql("UPDATE stock_item SET product_status = 'draft' WHERE sku = :sku", sku=draft)
+
+    async def first_values(headers: dict[str, str]) -> list[dict[str, Any]]:
+        async with http.stream(
+            "GET", f"{PREFIX}/stream", params={"skus": f"{draft},{on_sale}"}, headers=headers
+        ) as response:
+            assert response.status_code == 200
+            stream = Stream(response.aiter_lines())
+            values = [await stream.next_data()]
+            with contextlib.suppress(TimeoutError):  # the draft's value, if it were sent
+                values.append(await stream.next_data(timeout=0.3))
+            return values
+
+    assert await first_values({}) == [{"sku": on_sale, "available": 4}]
+    assert await first_values(admin_headers) == [
+        {"sku": draft, "available": 4},
+        {"sku": on_sale, "available": 4},
+    ]

@@ -130,4 +130,117 @@ async def test_a_deleted_product_marks_its_skus_and_keeps_the_books(
         await asyncio.sleep(0.05)
     else:
         pytest.fail("the SKU was never marked discontinued")
-    assert (await client.get(f"{PREFIX}/{sku}")).json()["on_hand"] == 2
+    assert (await client.get(f"{PREFIX}/{sku}", headers=admin_headers)).json()["on_hand"] == 2
+    # No longer on sale: the public is told nothing about it.
+    assert (await client.get(f"{PREFIX}/{sku}")).status_code == 404
+
+
+# --- stock of products not on sale is not public ---------------------------------------------
+
+
+class ProductSnapshotEvent(Event, frozen=True):
+    """product-service's snapshot as it really is: with the status and its `updated_at`."""
+
+    event_type = "product.updated.v1"
+
+    product_id: str
+    slug: str
+    name: str
+    status: str
+    variants: list[dict[str, Any]]
+    updated_at: str
+
+
+class ProductCreatedEvent(ProductSnapshotEvent, frozen=True):
+    event_type = "product.created.v1"
+
+
+async def wait_for_admin_status(
+    client: AsyncTestClient[Litestar], sku: str, status: str, sql: SQL
+) -> None:
+    for _ in range(100):
+        rows = await sql("SELECT product_status FROM stock_item WHERE sku = :sku", sku=sku)
+        if rows and rows[0][0] == status:
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail(f"{sku} never became {status}")
+
+
+async def send_snapshot(
+    broker: RabbitBroker,
+    settings: BrokerSettings,
+    sku: str,
+    status: str,
+    at: str,
+    event: type[ProductSnapshotEvent] = ProductSnapshotEvent,
+) -> None:
+    snapshot = event(
+        product_id=f"p-{sku}",
+        slug=sku.lower(),
+        name="Headphones",
+        status=status,
+        variants=variants(sku),
+        updated_at=at,
+    )
+    await publish(broker, settings, envelope_for(snapshot, "product-service"))
+
+
+async def test_stock_of_a_draft_product_is_404_for_the_public_and_shown_to_admins(
+    client: AsyncTestClient[Litestar],
+    rabbit_broker: RabbitBroker,
+    broker_settings: BrokerSettings,
+    admin_headers: dict[str, str],
+    customer_headers: dict[str, str],
+    service_headers: dict[str, str],
+    sql: SQL,
+) -> None:
+    draft = new_sku("DRAFT")
+    await send_snapshot(
+        rabbit_broker,
+        broker_settings,
+        draft,
+        "draft",
+        "2026-12-01T10:00:00Z",
+        event=ProductCreatedEvent,
+    )
+    await wait_for_admin_status(client, draft, "draft", sql)
+    await client.put(f"{PREFIX}/{draft}", json={"on_hand": 7}, headers=admin_headers)
+
+    for headers in ({}, customer_headers):
+        one = await client.get(f"{PREFIX}/{draft}", headers=headers)
+        assert one.status_code == 404, one.text
+        assert one.json()["code"] == "sku-not-found"  # the same answer as a SKU never stocked
+        listed = await client.get(PREFIX, params={"skus": draft}, headers=headers)
+        assert listed.json() == {"items": []}
+    for headers in (admin_headers, service_headers):
+        seen = await client.get(f"{PREFIX}/{draft}", headers=headers)
+        assert seen.status_code == 200, seen.text
+        assert seen.json()["on_hand"] == 7
+        listed = await client.get(PREFIX, params={"skus": draft}, headers=headers)
+        assert [item["sku"] for item in listed.json()["items"]] == [draft]
+
+
+async def test_publishing_shows_the_stock_archiving_hides_it_and_a_late_snapshot_changes_nothing(
+    client: AsyncTestClient[Litestar],
+    rabbit_broker: RabbitBroker,
+    broker_settings: BrokerSettings,
+    sql: SQL,
+) -> None:
+    sku = new_sku("PUB")
+    await send_snapshot(rabbit_broker, broker_settings, sku, "draft", "2026-12-01T10:00:00Z")
+    await wait_for_admin_status(client, sku, "draft", sql)
+    assert (await client.get(f"{PREFIX}/{sku}")).status_code == 404
+
+    await send_snapshot(rabbit_broker, broker_settings, sku, "active", "2026-12-01T11:00:00Z")
+    assert (await wait_for_status(client, sku, 200))["on_hand"] == 0
+
+    await send_snapshot(rabbit_broker, broker_settings, sku, "archived", "2026-12-01T12:00:00Z")
+    await wait_for_status(client, sku, 404)
+
+    # The 11:00 "active" snapshot delivered again, late: the 12:00 "archived" one stands.
+    await send_snapshot(rabbit_broker, broker_settings, sku, "active", "2026-12-01T11:00:00Z")
+    await asyncio.sleep(0.5)
+    assert (await sql("SELECT product_status FROM stock_item WHERE sku = :sku", sku=sku)) == [
+        ("archived",)
+    ]
+    assert (await client.get(f"{PREFIX}/{sku}")).status_code == 404

@@ -262,3 +262,19 @@ async def test_low_stock_is_announced_once_per_crossing(
         {"sku": sku, "available": 2, "threshold": 5},
     ]
     await collector.assert_nothing(within=0.5)
+
+
+async def test_an_offset_beyond_the_deepest_page_or_a_nul_in_a_sku_is_422_not_500(
+    client: Client, admin_headers: dict[str, str]
+) -> None:
+    sku = new_sku()
+    await set_stock(client, admin_headers, sku, on_hand=1)
+    for url, name in (
+        (f"{PREFIX}/{sku}/movements?offset=9223372036854775808", "offset"),
+        (f"{PREFIX}/{sku}%00/movements", "sku"),
+        (f"{PREFIX}?skus={sku}%00", "skus"),
+    ):
+        response = await client.get(url, headers=admin_headers)
+        assert response.status_code == 422, (url, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert [p["name"] for p in response.json()["invalid_params"]] == [name]

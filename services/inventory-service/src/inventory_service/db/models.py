@@ -19,7 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 metadata = orm_registry.metadata
 
+ACTIVE = "active"
+
 __all__ = [
+    "ACTIVE",
     "InboxMessage",
     "OutboxMessage",
     "Reservation",
@@ -41,6 +44,19 @@ class StockItem(UUIDv7AuditBase):
     # True while availability is below the threshold: the alert goes out once per crossing.
     low_stock: Mapped[bool] = mapped_column(default=False)
     discontinued_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # The product's status as its last product event said (draft, active, archived), and that
+    # snapshot's `updated_at`, so an older snapshot delivered late cannot undo a newer one.
+    # NULL while no product event named the SKU (stocked by hand, or before this was kept).
+    product_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    product_status_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+    @property
+    def on_sale(self) -> bool:
+        """Whether anyone may read its stock: not discontinued, and no product event said the
+        product is anything but active."""
+        return self.discontinued_at is None and self.product_status in (None, ACTIVE)
 
 
 class Stock(UUIDv7AuditBase):

@@ -15,6 +15,7 @@ sold units back on hand. Reservations are found by order id; each step is idempo
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import msgspec
 from shopkit.messaging import Envelope, EventConsumer, payload_as
@@ -29,10 +30,13 @@ class VariantRef(msgspec.Struct):
 
 
 class ProductSnapshot(msgspec.Struct):
-    """What inventory reads of `product.created.v1` / `product.updated.v1`."""
+    """What inventory reads of `product.created.v1` / `product.updated.v1`: the SKUs, and the
+    status (draft, active, archived) that decides whether anyone may read their stock."""
 
     product_id: str
     variants: list[VariantRef] = msgspec.field(default_factory=list)
+    status: str | None = None
+    updated_at: datetime | None = None
 
     @property
     def skus(self) -> list[str]:
@@ -94,24 +98,29 @@ def register_handlers(
 ) -> None:
     @consumer.handler("product.created.v1", name="create-stock")
     async def create_stock(envelope: Envelope, session: AsyncSession) -> None:
-        """Every variant of a new product gets a stock record at zero."""
+        """Every variant of a new product gets a stock record at zero, and its status."""
         product = payload_as(envelope, ProductSnapshot)
         await stock(session).ensure_skus(
             product.skus,
             product_id=product.product_id,
             reason=PRODUCT_CREATED,
             reference=envelope.id,
+            status=product.status,
+            status_at=product.updated_at,
         )
 
     @consumer.handler("product.updated.v1", name="add-new-skus")
     async def add_new_skus(envelope: Envelope, session: AsyncSession) -> None:
-        """Variants added to a product get a stock record at zero; existing ones are untouched."""
+        """Variants added to a product get a stock record at zero; existing ones keep their
+        counts. Every variant takes the product's status (a draft's stock is not public)."""
         product = payload_as(envelope, ProductSnapshot)
         await stock(session).ensure_skus(
             product.skus,
             product_id=product.product_id,
             reason=PRODUCT_CREATED,
             reference=envelope.id,
+            status=product.status,
+            status_at=product.updated_at,
         )
 
     @consumer.handler("product.deleted.v1", name="discontinue-skus")

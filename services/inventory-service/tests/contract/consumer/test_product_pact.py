@@ -2,7 +2,8 @@
 `contracts/pacts/inventory-service-product-service.json`, which product-service verifies:
 
 - the catalog events its handlers read (the envelope as delivered, and in its payload the
-  product id and each variant's SKU, or the deleted product's SKUs);
+  product id, each variant's SKU, the product's status and the snapshot's `updated_at`, or the
+  deleted product's SKUs);
 - the page of active products the demo-stock seed reads (`seed.active_skus`): each item's status
   and its variants' SKUs, and the page's total, limit and offset.
 
@@ -60,6 +61,12 @@ def envelope(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
 SNAPSHOT = {
     "product_id": match.str(PRODUCT_ID),
     "variants": match.each_like({"sku": match.str(SKU)}, min=1),
+    # Whether the public may read the SKUs' stock, and the snapshot's time (a late one loses).
+    "status": match.regex("active", regex=r"^(draft|active|archived)$"),
+    "updated_at": match.regex(
+        "2026-11-25T10:00:00.000000Z",
+        regex=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
+    ),
 }
 DELETED = {
     "product_id": match.str(PRODUCT_ID),
@@ -94,6 +101,9 @@ def read_as_the_handlers_do(body: str | bytes | None, _metadata: dict[str, objec
     assert read.product_id
     assert skus
     assert all(skus)
+    if isinstance(read, ProductSnapshot):
+        assert read.status in ("draft", "active", "archived")
+        assert read.updated_at is not None
 
 
 def test_product_events_carry_what_inventory_reads(pact: Pact) -> None:

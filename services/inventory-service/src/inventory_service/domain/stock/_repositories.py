@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from inventory_service.db.models import Stock, StockItem, StockMovement
+from inventory_service.db.models import ACTIVE, Stock, StockItem, StockMovement
 
 
 class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
@@ -46,9 +46,15 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
     async def find(self, sku: str) -> StockItem | None:
         return await self.get_one_or_none(StockItem.sku == sku)
 
-    async def existing(self, skus: Iterable[str]) -> set[str]:
-        rows = await self.session.scalars(select(StockItem.sku).where(StockItem.sku.in_(set(skus))))
-        return set(rows.all())
+    async def existing(self, skus: Iterable[str], *, on_sale_only: bool = False) -> set[str]:
+        """The SKUs this service keeps; with `on_sale_only`, only those anyone may read."""
+        statement = select(StockItem.sku).where(StockItem.sku.in_(set(skus)))
+        if on_sale_only:
+            statement = statement.where(
+                StockItem.discontinued_at.is_(None),
+                or_(StockItem.product_status.is_(None), StockItem.product_status == ACTIVE),
+            )
+        return set((await self.session.scalars(statement)).all())
 
 
 class StockRepository(SQLAlchemyAsyncRepository[Stock]):

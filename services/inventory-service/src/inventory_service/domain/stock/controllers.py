@@ -1,18 +1,19 @@
-"""HTTP for stock: anyone reads a SKU's totals and streams availability; admins set and adjust."""
+"""HTTP for stock: anyone reads the totals and streams the availability of SKUs on sale; admins
+(and services) read every SKU's, and set and adjust them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from shopkit.auth import requires_admin
+from shopkit.auth import ROLE_ADMIN, ROLE_SERVICE, optional_principal, requires_admin
 from shopkit.db import LimitOffset, Page
 from shopkit.errors import InvalidInputError
 
@@ -31,6 +32,13 @@ from inventory_service.domain.stock.schemas import (
 from inventory_service.domain.stock.services import StockService, check_sku
 
 _encoder = msgspec.json.Encoder()
+
+
+def on_sale_only(request: Request[Any, Any, Any]) -> bool:
+    """Anonymous callers and customers see only SKUs of products on sale; admins and services
+    (order-service checking an order placed before a product was archived) see every SKU."""
+    principal = optional_principal(request)
+    return principal is None or not principal.has_role(ROLE_ADMIN, ROLE_SERVICE)
 
 
 def parse_skus(raw: str, limit: int) -> list[str]:
@@ -87,26 +95,35 @@ class StockController(Controller):
     @get("/", operation_id="listStock", security=[{}])
     async def list_stock(
         self,
+        request: Request[Any, Any, Any],
         stock: NamedDependency[StockService],
         skus: Annotated[
             str | None,
             QueryParameter(description=f"Comma-separated SKUs (1 to {MAX_LOOKUP_SKUS})."),
         ] = None,
     ) -> StockLevels:
-        """Totals of several SKUs at once, in the order asked; unknown SKUs are left out."""
-        return await stock.levels(parse_skus(skus or "", MAX_LOOKUP_SKUS))
+        """Totals of several SKUs at once, in the order asked; unknown SKUs are left out, and
+        for anyone but admins and services so are SKUs of products not on sale."""
+        return await stock.levels(
+            parse_skus(skus or "", MAX_LOOKUP_SKUS), on_sale_only=on_sale_only(request)
+        )
 
     @get("/stream", operation_id="streamAvailability", security=[{}])
     async def stream_availability(
         self,
+        request: Request[Any, Any, Any],
         stock: NamedDependency[StockService],
         feed: NamedDependency[StockFeed],
         state: State,
         skus: Annotated[str, QueryParameter(description="Comma-separated SKUs (at most 50).")],
     ) -> ServerSentEvent:
-        """Server-Sent Events: `{sku, available}` now and whenever it changes, on any replica."""
+        """Server-Sent Events: `{sku, available}` now and whenever it changes, on any replica.
+        SKUs of products not on sale are left out, as unknown ones are (except for admins)."""
         settings = state["settings"].inventory
         wanted = parse_skus(skus, settings.stream_max_skus)
+        if on_sale_only(request):
+            public = await stock.availability(wanted, on_sale_only=True)
+            wanted = [sku for sku in wanted if sku in public]
         # Subscribe before reading, so a change committed in between is not missed.
         subscription = feed.subscribe(wanted)
         try:
@@ -128,10 +145,14 @@ class StockController(Controller):
 
     @get("/{sku:str}", operation_id="getStock", security=[{}])
     async def get_stock(
-        self, stock: NamedDependency[StockService], sku: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        stock: NamedDependency[StockService],
+        sku: FromPath[str],
     ) -> StockLevel:
-        """Totals over every warehouse."""
-        return await stock.level(sku)
+        """Totals over every warehouse. 404 for a SKU of a product not on sale (draft, archived
+        or deleted), unless the caller is an admin or a service."""
+        return await stock.level(sku, on_sale_only=on_sale_only(request))
 
     @put("/{sku:str}", operation_id="setStock", guards=[requires_admin])
     async def set_stock(

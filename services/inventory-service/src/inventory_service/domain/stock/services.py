@@ -73,6 +73,11 @@ class _Change:
     delta_reserved: int
 
 
+def _older(snapshot_at: datetime | None, recorded_at: datetime | None) -> bool:
+    """True when a snapshot is older than the one whose status is already recorded."""
+    return snapshot_at is not None and recorded_at is not None and snapshot_at < recorded_at
+
+
 def check_sku(sku: str, field: str = "sku") -> str:
     if not _SKU.match(sku):
         raise InvalidInputError(field, "must be 1-64 letters, digits, '.', '_' or '-'")
@@ -99,20 +104,23 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
 
     # -- reads ------------------------------------------------------------------------------
 
-    async def _item(self, sku: str) -> StockItem:
+    async def _item(self, sku: str, *, on_sale_only: bool = False) -> StockItem:
         item = await self.items.find(sku)
-        if item is None:
+        # A SKU whose product is not on sale answers exactly like one never heard of, so the
+        # public cannot even learn that it exists.
+        if item is None or (on_sale_only and not item.on_sale):
             raise UnknownSkuError(f"No stock is kept for SKU {sku!r}.")
         return item
 
-    async def level(self, sku: str) -> StockLevel:
-        await self._item(sku)
+    async def level(self, sku: str, *, on_sale_only: bool = False) -> StockLevel:
+        await self._item(sku, on_sale_only=on_sale_only)
         on_hand, reserved = (await self.stock.totals([sku])).get(sku, (0, 0))
         return StockLevel(sku=sku, on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
 
-    async def levels(self, skus: Sequence[str]) -> StockLevels:
-        """Totals of the SKUs this service keeps, in the order asked (unknown ones left out)."""
-        known = await self.items.existing(skus)
+    async def levels(self, skus: Sequence[str], *, on_sale_only: bool = False) -> StockLevels:
+        """Totals of the SKUs this service keeps, in the order asked (unknown ones left out;
+        with `on_sale_only`, those of products not on sale too)."""
+        known = await self.items.existing(skus, on_sale_only=on_sale_only)
         totals = await self.stock.totals(known)
         items = []
         for sku in skus:
@@ -138,11 +146,13 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
             warehouses=warehouses,
         )
 
-    async def availability(self, skus: Iterable[str]) -> dict[str, int]:
+    async def availability(
+        self, skus: Iterable[str], *, on_sale_only: bool = False
+    ) -> dict[str, int]:
         """Available units of the SKUs this service knows (unknown ones are left out)."""
         wanted = set(skus)
         totals = await self.stock.totals(wanted)
-        known = await self.items.existing(wanted)
+        known = await self.items.existing(wanted, on_sale_only=on_sale_only)
         return {sku: totals.get(sku, (0, 0))[0] - totals.get(sku, (0, 0))[1] for sku in known}
 
     async def movements_page(
@@ -200,14 +210,28 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
     # -- products ---------------------------------------------------------------------------
 
     async def ensure_skus(
-        self, skus: Sequence[str], *, product_id: str | None, reason: str, reference: str | None
+        self,
+        skus: Sequence[str],
+        *,
+        product_id: str | None,
+        reason: str,
+        reference: str | None,
+        status: str | None = None,
+        status_at: datetime | None = None,
     ) -> set[str]:
-        """Zero stock in the default warehouse for SKUs this service has not seen; returns them."""
+        """Zero stock in the default warehouse for SKUs this service has not seen; returns them.
+
+        `status` (the product's, from its snapshot taken at `status_at`) is recorded unless a
+        newer snapshot's already was: it decides whether the public may read the stock."""
         valid = sorted({sku for sku in skus if _SKU.match(sku)})
         created = await self.items.ensure(valid, product_id)
         items = await self.items.lock(valid)
         for sku in valid:
-            items[sku].discontinued_at = None
+            item = items[sku]
+            item.discontinued_at = None
+            if status is not None and not _older(status_at, item.product_status_at):
+                item.product_status = status
+                item.product_status_at = status_at
         warehouse = self.settings.default_warehouse
         new_rows = await self.stock.ensure_rows([(sku, warehouse) for sku in created])
         rows = await self.stock.lock(created)
