@@ -99,7 +99,10 @@ PROBLEM_PREFIX = "/__gateway/problem/"
 
 
 PROBLEMS = (
-    Problem(400, "bad_request", "Bad Request", "The gateway could not read this request."),
+    # 497: plain HTTP sent to the TLS listener (nginx would answer an HTML 400).
+    Problem(
+        400, "bad_request", "Bad Request", "The gateway could not read this request.", (400, 497)
+    ),
     Problem(404, "not_found", "Not Found", "No service is routed at this path."),
     Problem(405, "not_allowed", "Method Not Allowed", "The gateway does not accept this method."),
     Problem(

@@ -1071,6 +1071,10 @@ def test_the_tls_listener_serves_https_with_hsts(
         if reply.status == 200:
             assert reply.json()["forwarded_proto"] == "https"
     conn.close()
+    # Plain HTTP to the TLS port is a problem too, not nginx's HTML page.
+    _assert_problem(
+        raw(tls_port, b"GET /api/users/me HTTP/1.1\r\n" + HOST + b"\r\n"), 400, "Bad Request"
+    )
     plain = g.call("/cart")
     assert plain.json()["forwarded_proto"] == "http"
     assert "strict-transport-security" not in plain.headers
