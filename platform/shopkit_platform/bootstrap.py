@@ -30,6 +30,9 @@ DEV_REQUIREMENTS = PLATFORM / "requirements-dev.txt"
 NODE_PROJECTS = (PLATFORM / "catalog", PLATFORM / "ci")
 STAMP = VENV / ".shopkit-bootstrap"
 TEST_EXTRAS = ("test", "tests", "testing", "dev")
+# The SMTP sink `make up` runs (notification-service's default server); SHOPKIT_MAIL_SINK moves
+# it (the platform's own tests do, so that they never collide with a running `make up`).
+MAIL_SINK = os.environ.get("SHOPKIT_MAIL_SINK", "").strip() or "127.0.0.1:1025"
 
 
 def uv_env() -> dict[str, str]:
@@ -185,6 +188,9 @@ def service_env(service: Service) -> dict[str, str]:
         "OTEL_SERVICE_NAME": service.slug,
         "PYTHONUNBUFFERED": "1",
     }
+    smtp_host, _, smtp_port = MAIL_SINK.rpartition(":")
+    env.setdefault("SMTP_HOST", smtp_host)  # a developer's own SMTP_* wins
+    env.setdefault("SMTP_PORT", smtp_port)
     if service.database_url:
         env["DATABASE_URL"] = service.database_url
     if service.is_app:

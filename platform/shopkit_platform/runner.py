@@ -20,14 +20,13 @@ from typing import IO
 from . import gateway, infra
 from ._console import StepFailed, say, step, tail, warn
 from ._paths import LOGS, NGINX_PREFIX, ROOT, RUN, UP_STATE
-from .bootstrap import bootstrap, runnable, service_bin, service_env
+from .bootstrap import MAIL_SINK, bootstrap, runnable, service_bin, service_env
 from .registry import Service, load
 
 DEMO_ADMIN_EMAIL = "admin@shopkit.local"
 DEMO_ADMIN_PASSWORD = "shopkit-admin-2026"  # documented dev-only credential, see platform/README.md
 DEMO_SHOPPER_EMAIL = "shopper@shopkit.local"
 DEMO_SHOPPER_PASSWORD = "shopkit-shopper-2026"  # user-service's seed default
-MAIL_SINK = "127.0.0.1:1025"  # notification-service's default SMTP server
 MAIL_DIR = RUN / "mail"
 READY_TIMEOUT = float(os.environ.get("SHOPKIT_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0

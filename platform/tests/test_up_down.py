@@ -69,6 +69,8 @@ class Shop:
             "GATEWAY_LISTEN": f"127.0.0.1:{gateway_port}",
             "PYTHONPATH": str(PLATFORM),
             "SHOPKIT_READY_TIMEOUT": "15",
+            # Its own SMTP sink port: a `make up` may be running beside the tests.
+            "SHOPKIT_MAIL_SINK": f"127.0.0.1:{free_port()}",
         }
 
     def command(self, *args: str) -> list[str]:
@@ -138,6 +140,10 @@ def test_up_runs_the_service_behind_the_gateway_and_down_stops_everything(shop: 
     assert env["BROKER_URL"] == "amqp://guest:guest@127.0.0.1:5672/"
     assert env["AUTH_JWKS_URL"] == "http://127.0.0.1:3001/api/auth/.well-known/jwks.json"
     assert "DATABASE_URL" not in env or env["DATABASE_URL"] == os.environ.get("DATABASE_URL")
+    # The services send mail to the sink this `make up` started.
+    sink = shop.env["SHOPKIT_MAIL_SINK"]
+    assert f"{env['SMTP_HOST']}:{env['SMTP_PORT']}" == sink
+    assert f"smtp://{sink}" in banner
     seeded = json.loads((shop.service_dir / "seeded.json").read_text())
     assert seeded["DEMO_ADMIN_EMAIL"] == "admin@shopkit.local"
 
