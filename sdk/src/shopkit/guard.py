@@ -15,6 +15,9 @@ handler's JSON `data` from any body. Scans that need a second decode run only wh
 bytes could hold what they look for (`\\u0000`, a run of 19 digits), so ordinary requests pay
 for one strict decode. What slips past (a value too long or too large for its column) is
 caught when the database refuses it: see `shopkit.errors`.
+
+Litestar keeps only the innermost layer's `before_request`: a controller or handler that sets
+its own replaces this hook, so such a hook must `await guard_request(request)` first.
 """
 
 from __future__ import annotations
