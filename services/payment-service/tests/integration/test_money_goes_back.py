@@ -215,3 +215,29 @@ async def test_a_rejection_naming_another_order_refunds_nothing(
     await asyncio.sleep(0.7)
     after = (await client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()
     assert (after["status"], after["refunds"]) == ("succeeded", [])
+
+
+async def test_a_confirmation_racing_the_orders_cancellation_never_keeps_the_money(
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    publish: Publish,
+) -> None:
+    """Both lock the payment row: either the cancellation comes first (the confirmation is a
+    409, nothing is taken) or the confirmation does (the charge is refunded in full, once)."""
+    for _ in range(6):
+        payment = await create(client, customer, service_headers, amount=999)
+        confirmation, _ = await asyncio.gather(
+            confirm(client, customer, payment["id"], "pm_card_visa"),
+            publish(OrderCancelled(order_id=payment["order_id"], reason="timeout")),
+        )
+        final = await wait_for(
+            client, customer, payment["id"], lambda p: p["status"] in ("canceled", "refunded")
+        )
+        if confirmation.status_code == 409:
+            assert (final["status"], final["refunds"]) == ("canceled", [])
+        else:
+            assert confirmation.status_code == 200, confirmation.text
+            assert confirmation.json()["status"] == "succeeded"
+            assert final["status"] == "refunded"
+            assert [r["amount"]["amount"] for r in final["refunds"]] == [999]

@@ -19,6 +19,7 @@ from shopkit.auth import (
     requires_role,
 )
 from shopkit.db import Page
+from shopkit.openapi_problems import problem_responses
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_service.domain.orders._checkout import Checkout, check_key
@@ -115,14 +116,21 @@ class OrderController(Controller):
         """One order with its lines and status history (own, or any for an admin)."""
         return to_schema(await orders.get_for(principal, order_id))
 
-    @post("/{order_id:uuid}/cancel", operation_id="cancelOrder", status_code=HTTP_200_OK)
+    @post(
+        "/{order_id:uuid}/cancel",
+        operation_id="cancelOrder",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(409),
+    )
     async def cancel_order(
         self,
         principal: CurrentPrincipal,
         orders: NamedDependency[OrderService],
         order_id: FromPath[UUID],
     ) -> Order:
-        """Cancel before shipping; inventory releases the stock (`order.cancelled.v1`)."""
+        """Cancel before shipping (409 after): inventory releases the stock, and
+        payment-service cancels the open payment or refunds the captured one in full
+        (`order.cancelled.v1`)."""
         return to_schema(await orders.cancel_for(principal, order_id))
 
     @post(
@@ -130,6 +138,7 @@ class OrderController(Controller):
         operation_id="shipOrder",
         guards=[requires_admin],
         status_code=HTTP_200_OK,
+        responses=problem_responses(409),
     )
     async def ship_order(
         self, orders: NamedDependency[OrderService], order_id: FromPath[UUID]

@@ -19,6 +19,7 @@ from shopkit.auth import (
 )
 from shopkit.db import LimitOffset, Page
 from shopkit.money import Money
+from shopkit.openapi_problems import problem_responses
 
 from payment_service.db import models
 from payment_service.domain.payments.deps import provide_payments
@@ -79,6 +80,7 @@ class PaymentController(Controller):
         "/",
         operation_id="createPayment",
         guards=[requires_scope(CREATE_SCOPE)],
+        responses=problem_responses(409),
     )
     async def create_payment(
         self,
@@ -133,6 +135,7 @@ class PaymentController(Controller):
         operation_id="confirmPayment",
         guards=[requires_authenticated],
         status_code=200,
+        responses=problem_responses(409),
     )
     async def confirm_payment(
         self,
@@ -146,7 +149,12 @@ class PaymentController(Controller):
         payment = await payments.confirm(principal, payment_id, data.payment_method)
         return await payment_schema(payments, payment)
 
-    @post("/{payment_id:uuid}/refunds", operation_id="refundPayment", guards=[requires_admin])
+    @post(
+        "/{payment_id:uuid}/refunds",
+        operation_id="refundPayment",
+        guards=[requires_admin],
+        responses=problem_responses(409),
+    )
     async def refund_payment(
         self,
         payments: NamedDependency[PaymentService],
@@ -162,6 +170,10 @@ class PaymentController(Controller):
         security=[{}],
         exclude_from_auth=True,
         status_code=200,
+        responses={
+            **problem_responses(400, description="The webhook signature does not verify"),
+            **problem_responses(404, description="Stripe is not configured here"),
+        },
     )
     async def stripe_webhook(
         self, payments: NamedDependency[PaymentService], request: Request[Any, Any, Any]
