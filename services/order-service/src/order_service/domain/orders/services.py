@@ -322,7 +322,7 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         order = await self._saga_order(order_id, "payment.succeeded")
         if order is None:
             return
-        refusal = _refusal(order, payment_id, amount)
+        refusal = payment_refusal(order, payment_id, amount)
         if refusal is not None:
             self._reject_payment(order, payment_id, amount, refusal)
             return
@@ -464,7 +464,7 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         )
 
 
-def _refusal(order: models.Order, payment_id: str, amount: Money) -> str | None:
+def payment_refusal(order: models.Order, payment_id: str, amount: Money) -> str | None:
     """Why this succeeded payment does not pay for `order`, or None when it does."""
     if payment_id != order.payment_id:
         return FOREIGN_PAYMENT
