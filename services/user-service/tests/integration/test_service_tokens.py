@@ -6,15 +6,21 @@ import base64
 import json
 from typing import Any
 
+import httpx
 import jwt
 import msgspec
 import pytest
 from conftest import unique_ip, with_identity
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from shopkit.auth import JWKSClient, TokenVerifier, dev_client_secret
-from shopkit.config import ServiceSettings
-from shopkit.testing import client_for
+from shopkit.auth import (
+    JWKSClient,
+    TokenVerifier,
+    client_credentials_provider,
+    dev_client_secret,
+)
+from shopkit.config import ServiceClientSettings, ServiceSettings
+from shopkit.testing import client_for, serve_app
 
 from user_service.app import create_app
 from user_service.config import Settings, load_settings, secret_hash
@@ -237,3 +243,21 @@ def test_a_malformed_client_registry_stops_start_up(
     monkeypatch.setenv("IDENTITY_SERVICE_CLIENTS", raw)
     with pytest.raises((ValueError, msgspec.ValidationError)):
         load_settings()
+
+
+async def test_the_sdks_client_credentials_provider_gets_a_token_from_the_served_app(
+    settings: Settings,
+) -> None:
+    """The real seam: the SDK's provider over HTTP against this app served by uvicorn."""
+    with serve_app(create_app(settings)) as base_url:
+        provider = client_credentials_provider(
+            ServiceClientSettings(token_url=f"{base_url}/api/auth/token"),
+            "order-service",
+            ["payments:create"],
+        )
+        headers = await provider.headers()
+        async with httpx.AsyncClient() as http:
+            jwks = JWKSClient(f"{base_url}/api/auth/.well-known/jwks.json", http_client=http)
+            principal = await TokenVerifier(jwks).verify(headers["Authorization"].split()[1])
+    assert principal.subject == "service:order-service"
+    assert principal.has_scope("payments:create")
