@@ -133,6 +133,15 @@ async def test_refused_checkouts_name_the_field_and_store_nothing(
     assert bad_country.status_code == 422
     assert invalid_names(bad_country) == ["shipping_address.country"]
 
+    # two capital letters are not enough: the code must be an assigned ISO 3166-1 country
+    unassigned_country = await client.post(
+        PREFIX,
+        json=order_body(CART_ID, shipping_address={**ADDRESS, "country": "ZZ"}),
+        headers=keyed(customer_headers),
+    )
+    assert unassigned_country.status_code == 422
+    assert invalid_names(unassigned_country) == ["shipping_address.country"]
+
     assert await count_orders(client, customer_headers) == before
     assert await count_orders(client, other_customer_headers) == 0
 

@@ -13,6 +13,7 @@ import hashlib
 
 import msgspec
 from shopkit.auth import Principal
+from shopkit.countries import check_country
 from shopkit.errors import InvalidInputError
 
 from order_service.db import models
@@ -52,6 +53,7 @@ class Checkout:
         self, principal: Principal, key: str, data: OrderCreate, orders: OrderService
     ) -> tuple[models.Order, bool]:
         """The order and whether this call created it (False: the same key was seen before)."""
+        check_country("shipping_address.country", data.shipping_address.country)
         fingerprint = request_hash(data)
         existing = await orders.by_key(principal.subject, key)
         if existing is not None:

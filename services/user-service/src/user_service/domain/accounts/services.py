@@ -9,13 +9,13 @@ from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.auth import ROLE_CUSTOMER
+from shopkit.countries import COUNTRY_CODES
 from shopkit.errors import ConflictError, InvalidInputError, NotFoundError
 from shopkit.messaging import Outbox
 from shopkit.schemas import set_fields
 
 from user_service.config import SLUG
 from user_service.db import models
-from user_service.domain.accounts._countries import COUNTRY_CODES
 from user_service.domain.accounts.schemas import AddressCreate, UserUpdate
 from user_service.events.events import UserRegistered
 
