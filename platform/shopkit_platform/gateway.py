@@ -405,6 +405,8 @@ def render(
     # Unknown API paths are a JSON 404 even when a web app has the catch-all `/`, and so are
     # that app's operational endpoints (metrics and health are for the platform, not the public).
     missing = ["/"] if "/" not in locations else ["= /api", "^~ /api/", *INTERNAL_PATHS]
+    # Paths only other services may call (they call each other directly, never through here).
+    missing += [f"= {path}" for s in routed for path in s.internal]
     blocks += [
         f"        location {match} {{\n"
         "            default_type application/problem+json;\n"

@@ -16,7 +16,9 @@ from ._paths import CLIENTS_DIR, REGISTRY, SERVICES_DIR
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-KNOWN_KEYS = {"port", "database", "routes", "streams", "cached", "strict_limit", "team", "worker"}
+KNOWN_KEYS = {
+    "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team", "worker",
+}  # fmt: skip
 APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team"}
 KINDS = {"services": "service", "apps": "app"}
 
@@ -37,6 +39,7 @@ class Service:
     cached: tuple[str, ...] = ()
     strict_limit: tuple[str, ...] = ()
     kind: str = "service"
+    internal: tuple[str, ...] = ()
 
     @property
     def is_app(self) -> bool:
@@ -108,6 +111,7 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
             raise RegistryError(f"{where}: stream {stream!r} must lie under one of its routes")
     cached = _paths_under(table, "cached", routes, where)
     strict_limit = _paths_under(table, "strict_limit", routes, where)
+    internal = _paths_under(table, "internal", routes, where)
     team = table.get("team")
     if team is not None and not isinstance(team, str):
         raise RegistryError(f"{where}: team must be a string")
@@ -122,6 +126,7 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
         streams=tuple(streams),
         cached=cached,
         strict_limit=strict_limit,
+        internal=internal,
         team=team,
         worker=worker,
         kind=kind,

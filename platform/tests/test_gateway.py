@@ -381,7 +381,7 @@ class Gateways:
                 Service("admin", up["admin"].port, routes=("/admin",), kind="app"),
                 Service(
                     "user-service", up["users"].port, routes=("/api/auth", "/api/users"),
-                    strict_limit=("/api/auth/login",),
+                    strict_limit=("/api/auth/login",), internal=("/api/auth/token",),
                 ),
                 Service(
                     "product-service", up["catalog"].port,
@@ -574,6 +574,16 @@ def test_unknown_api_paths_are_a_json_404_never_the_storefront(shop: Gateway, pa
     assert reply.headers["content-type"] == "application/problem+json"
     assert reply.json()["request_id"] == "lost-1"
     assert not [p for p in shop.upstreams["storefront"].hits if p.startswith("/api")]
+
+
+@pytest.mark.integration
+def test_a_service_only_path_is_not_reachable_through_the_gateway(shop: Gateway) -> None:
+    token = shop.call("/api/auth/token", method="POST", body=b"grant_type=client_credentials")
+    below = shop.call("/api/auth/token/x")
+    assert token.status == 404
+    assert token.headers["content-type"] == "application/problem+json"
+    assert "/api/auth/token" not in shop.upstreams["users"].hits
+    assert below.status == 200  # exact path only: the rest of the prefix still routes
 
 
 @pytest.mark.integration
