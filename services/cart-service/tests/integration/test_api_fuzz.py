@@ -52,9 +52,26 @@ def test_known_bug_is_fixed(fuzz_report: FuzzReport, operation: str) -> None:
 
 
 async def test_no_route_lets_a_hostile_caller_in(
-    client: AsyncTestClient[Litestar], jwks_server: JWKSServer
+    client: AsyncTestClient[Litestar],
+    jwks_server: JWKSServer,
+    customer_headers: dict[str, str],
+    other_customer_headers: dict[str, str],
 ) -> None:
-    issuer = jwks_server.issuer()
-    other_customer = issuer.issue_access_token("fuzz-other-customer", ["customer"])
-    violations = await walk_authorization(client, issuer, other_customer=other_customer)
+    """Another customer (and anyone without a token) gets nowhere with the first customer's
+    cart: not reading, editing, emptying or claiming it."""
+    cart = await client.post("/api/carts", headers=customer_headers)
+    assert cart.status_code in (200, 201), cart.text
+    added = await client.post(
+        f"/api/carts/{cart.json()['id']}/items",
+        json={"sku": "SKU-1", "quantity": 1},
+        headers=customer_headers,
+    )
+    assert added.status_code == 200, added.text
+    violations = await walk_authorization(
+        client,
+        jwks_server.issuer(),
+        other_customer=other_customer_headers["Authorization"].removeprefix("Bearer "),
+        owned={"cart_id": cart.json()["id"], "sku": "SKU-1"},
+        bodies={"addCartItem": {"sku": "SKU-1", "quantity": 1}, "updateCartItem": {"quantity": 2}},
+    )
     assert not violations, "\n".join(map(str, violations))
