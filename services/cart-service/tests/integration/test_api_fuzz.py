@@ -13,12 +13,7 @@ from shopkit.testing._auth import JWKSServer
 pytestmark = pytest.mark.integration
 
 # operationId -> the bug the fuzz finds there; each is a strict xfail below until it is fixed.
-KNOWN_BUGS: dict[str, str] = {
-    "createCart": (
-        "a customer who already has a cart gets it back with 200, but the OpenAPI documents"
-        " only 201: declare the 200 in domain/carts/controllers.py"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 SKIP: list[str] = []
 
 _RUNS: dict[str, FuzzReport] = {}
@@ -37,18 +32,6 @@ def test_every_operation_answers_as_documented(fuzz_report: FuzzReport) -> None:
     assert fuzz_report.requests > 0
     unexpected = fuzz_report.unexpected(KNOWN_BUGS)
     assert not unexpected, fuzz_report.explain(unexpected)
-
-
-@pytest.mark.parametrize(
-    "operation",
-    [
-        pytest.param(op, marks=pytest.mark.xfail(strict=True, reason=why))
-        for op, why in KNOWN_BUGS.items()
-    ],
-)
-def test_known_bug_is_fixed(fuzz_report: FuzzReport, operation: str) -> None:
-    failures = fuzz_report.failures_of(operation)
-    assert not failures, fuzz_report.explain(failures)
 
 
 async def test_no_route_lets_a_hostile_caller_in(

@@ -13,12 +13,7 @@ from shopkit.testing._auth import JWKSServer
 pytestmark = pytest.mark.integration
 
 # operationId -> the bug the fuzz finds there; each is a strict xfail below until it is fixed.
-KNOWN_BUGS: dict[str, str] = {
-    "reserveStock": (
-        "asking again for the same order answers 200 (the idempotent replay) but the OpenAPI"
-        " documents only 201: declare the 200 in domain/reservations/controllers.py"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}
 # Server-Sent Events never end, so a request cannot be checked; test_live_stock covers it.
 SKIP: list[str] = ["streamAvailability"]
 
@@ -38,18 +33,6 @@ def test_every_operation_answers_as_documented(fuzz_report: FuzzReport) -> None:
     assert fuzz_report.requests > 0
     unexpected = fuzz_report.unexpected(KNOWN_BUGS)
     assert not unexpected, fuzz_report.explain(unexpected)
-
-
-@pytest.mark.parametrize(
-    "operation",
-    [
-        pytest.param(op, marks=pytest.mark.xfail(strict=True, reason=why))
-        for op, why in KNOWN_BUGS.items()
-    ],
-)
-def test_known_bug_is_fixed(fuzz_report: FuzzReport, operation: str) -> None:
-    failures = fuzz_report.failures_of(operation)
-    assert not failures, fuzz_report.explain(failures)
 
 
 async def test_no_route_lets_a_hostile_caller_in(

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from shopkit.auth import ROLE_CUSTOMER, current_principal, optional_principal, requires_role
@@ -32,7 +33,17 @@ class CartController(Controller):
     tags = ["carts"]
     dependencies = {"carts": Provide(provide_carts)}
 
-    @post("/", operation_id="createCart", security=ANYONE, status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="createCart",
+        security=ANYONE,
+        status_code=HTTP_201_CREATED,
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                Cart, description="The customer's cart, which already existed"
+            )
+        },
+    )
     async def create_cart(
         self,
         request: Request[Any, Any, Any],

@@ -6,9 +6,11 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from shopkit.auth import ROLE_ADMIN, ROLE_SERVICE, requires_role
+from shopkit.openapi_problems import problem_responses
 
 from inventory_service.db import models
 from inventory_service.domain.deps import provide_reservations
@@ -36,7 +38,17 @@ class ReservationController(Controller):
     guards = [requires_role(ROLE_SERVICE, ROLE_ADMIN)]
     dependencies = {"reservations": Provide(provide_reservations)}
 
-    @post("/", operation_id="reserveStock", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="reserveStock",
+        status_code=HTTP_201_CREATED,
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                Reservation, description="The order's reservation, made by an earlier request"
+            ),
+            **problem_responses(409, description="Not enough stock: names the short SKUs"),
+        },
+    )
     async def reserve(
         self, reservations: NamedDependency[ReservationService], data: JSONBody[ReservationCreate]
     ) -> Response[Reservation]:

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from shopkit.auth import requires_admin
+from shopkit.openapi_problems import problem_responses
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from product_service.config import Settings
@@ -88,7 +89,12 @@ class CategoryController(Controller):
         body = await cache.get_or_load("categories", categories.categories)
         return _served(body, request, max_age)
 
-    @post("/", operation_id="createCategory", guards=[requires_admin])
+    @post(
+        "/",
+        operation_id="createCategory",
+        guards=[requires_admin],
+        responses=problem_responses(409, description="A category with this name or slug exists"),
+    )
     async def create_category(
         self,
         categories: NamedDependency[CategoryService],
