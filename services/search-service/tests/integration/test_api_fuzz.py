@@ -7,31 +7,20 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from shopkit.testing import FuzzReport, callers_for, fuzz_api, walk_authorization
+from shopkit.testing import callers_for, fuzz_api, walk_authorization
 from shopkit.testing._auth import JWKSServer
 
 pytestmark = pytest.mark.integration
 
-# operationId -> the bug the fuzz finds there; each is a strict xfail below until it is fixed.
-KNOWN_BUGS: dict[str, str] = {}
 SKIP: list[str] = []
 
-_RUNS: dict[str, FuzzReport] = {}
 
-
-@pytest.fixture
-async def fuzz_report(client: AsyncTestClient[Litestar], jwks_server: JWKSServer) -> FuzzReport:
-    """One fuzz run per module, shared by the tests below (it is the slow part)."""
-    if "report" not in _RUNS:
-        callers = callers_for(jwks_server.issuer())
-        _RUNS["report"] = await fuzz_api(client, callers, skip=SKIP)
-    return _RUNS["report"]
-
-
-def test_every_operation_answers_as_documented(fuzz_report: FuzzReport) -> None:
-    assert fuzz_report.requests > 0
-    unexpected = fuzz_report.unexpected(KNOWN_BUGS)
-    assert not unexpected, fuzz_report.explain(unexpected)
+async def test_every_operation_answers_as_documented(
+    client: AsyncTestClient[Litestar], jwks_server: JWKSServer
+) -> None:
+    report = await fuzz_api(client, callers_for(jwks_server.issuer()), skip=SKIP)
+    assert report.requests > 0
+    assert not report.failures, report.explain()
 
 
 async def test_no_route_lets_a_hostile_caller_in(

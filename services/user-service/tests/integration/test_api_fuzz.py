@@ -8,14 +8,13 @@ import pytest
 from conftest import Account, AccountFactory
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from shopkit.testing import FuzzReport, fuzz_api, walk_authorization
+from shopkit.testing import fuzz_api, walk_authorization
 from shopkit.testing._auth import JWKSServer
 
 pytestmark = pytest.mark.integration
 
-# operationId -> the bug the fuzz finds there; each is a strict xfail below until it is fixed.
-KNOWN_BUGS: dict[str, str] = {}
 SKIP: list[str] = []
+
 # Every refused credential costs an argon2 hash (on purpose: no timing oracle), so the
 # operations that check one get fewer examples to stay within the suite's time budget.
 SLOW = {
@@ -31,25 +30,16 @@ SLOW = {
     )
 }
 
-_RUNS: dict[str, FuzzReport] = {}
 
-
-@pytest.fixture
-async def fuzz_report(
+async def test_every_operation_answers_as_documented(
     client: AsyncTestClient[Litestar], customer: Account, admin: Account
-) -> FuzzReport:
-    """One fuzz run per module, shared by the tests below (it is the slow part). The callers
-    hold user-service's own tokens: it verifies with its own keys, not the test JWKS."""
-    if "report" not in _RUNS:
-        callers = {"anonymous": {}, "customer": customer.headers, "admin": admin.headers}
-        _RUNS["report"] = await fuzz_api(client, callers, skip=SKIP, examples_for=SLOW)
-    return _RUNS["report"]
-
-
-def test_every_operation_answers_as_documented(fuzz_report: FuzzReport) -> None:
-    assert fuzz_report.requests > 0
-    unexpected = fuzz_report.unexpected(KNOWN_BUGS)
-    assert not unexpected, fuzz_report.explain(unexpected)
+) -> None:
+    """The callers hold user-service's own tokens: it verifies with its own keys, not the
+    test JWKS."""
+    callers = {"anonymous": {}, "customer": customer.headers, "admin": admin.headers}
+    report = await fuzz_api(client, callers, skip=SKIP, examples_for=SLOW)
+    assert report.requests > 0
+    assert not report.failures, report.explain()
 
 
 async def test_no_route_lets_a_hostile_caller_in(
