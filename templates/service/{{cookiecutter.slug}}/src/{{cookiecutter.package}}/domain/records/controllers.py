@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from shopkit.auth import requires_admin
 from shopkit.db import Page
+from shopkit.openapi_problems import problem_responses
 
 from {{ cookiecutter.package }}.domain.records.schemas import Record, RecordCreate, RecordUpdate
 from {{ cookiecutter.package }}.domain.records.services import RecordService
@@ -39,13 +40,23 @@ class RecordController(Controller):
     ) -> Record:
         return records.to_schema(await records.get(record_id), schema_type=Record)
 
-    @post("/", operation_id="createRecord", guards=[requires_admin])
+    @post(
+        "/",
+        operation_id="createRecord",
+        guards=[requires_admin],
+        responses=problem_responses(409, description="A record with this name exists"),
+    )
     async def create_record(
         self, records: NamedDependency[RecordService], data: JSONBody[RecordCreate]
     ) -> Record:
         return records.to_schema(await records.create_record(data), schema_type=Record)
 
-    @patch("/{record_id:uuid}", operation_id="updateRecord", guards=[requires_admin])
+    @patch(
+        "/{record_id:uuid}",
+        operation_id="updateRecord",
+        guards=[requires_admin],
+        responses=problem_responses(409, description="A record with this name exists"),
+    )
     async def update_record(
         self,
         records: NamedDependency[RecordService],
