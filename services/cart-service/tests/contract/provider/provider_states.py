@@ -135,8 +135,9 @@ def _customer_in_states() -> str:
     return "user-pact-verification"
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """A token for the state's customer, so the cart's ownership check runs for real
     (order-service forwards its customer's token); without a role (see above)."""
+    del consumer  # every consumer's requests carry the same headers
     token = token_factory(roles=(), subject=_customer_in_states())
     return {"Authorization": f"Bearer {token}"}

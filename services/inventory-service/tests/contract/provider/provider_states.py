@@ -203,7 +203,8 @@ MESSAGES: dict[str, MessageBuilder] = {
 }
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """An admin's token for every replayed request: the admin sets and adjusts stock and reads
     the movements (the other routes consumers use are public and ignore it)."""
+    del consumer  # every consumer's requests carry the same headers
     return {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}

@@ -20,7 +20,8 @@ STATES: dict[str, StateSetup] = {}
 MESSAGES: dict[str, MessageBuilder] = {}
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """No HTTP interaction of this service needs a caller's token yet."""
+    del consumer  # every consumer's requests carry the same headers
     del token_factory
     return {}

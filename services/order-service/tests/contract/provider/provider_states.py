@@ -206,7 +206,8 @@ MESSAGES: dict[str, MessageBuilder] = {
 }
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """An admin's token for every replayed request: the admin lists, reads, ships and cancels
     every customer's orders."""
+    del consumer  # every consumer's requests carry the same headers
     return {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}

@@ -1,8 +1,8 @@
-"""Every pact a consumer wrote against payment-service is replayed against the real app, one
-pact at a time: HTTP interactions against the app served over HTTP, with the kind of token that
-consumer really sends (`provider_states.request_headers`), message interactions against the
-real event builders (`provider_states.MESSAGES`), provider states set up by
-`provider_states.STATES`."""
+"""Every pact a consumer wrote against payment-service is replayed against the real
+app, one pact at a time: HTTP interactions against the app served over HTTP, with the headers
+that consumer really sends (`provider_states.request_headers(consumer, ...)`, e.g. its kind of
+token), message interactions against the real event builders (`provider_states.MESSAGES`),
+provider states set up by `provider_states.STATES`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ PACTS = pact_files_for(SLUG)
 def test_every_consumer_pact_is_honoured(
     settings: Settings, token_factory: TokenFactory, pact: Path
 ) -> None:
-    consumer = pact.stem.removesuffix(f"-{SLUG}")
+    consumer = pact.stem.removesuffix(f"-{SLUG}")  # pact files are <consumer>-<provider>.json
     with serve_app(create_app(settings)) as base_url:
         verify_pacts(
             SLUG,

@@ -93,7 +93,8 @@ STATES: dict[str, StateSetup] = {"a product in stock is indexed": product_in_sto
 MESSAGES: dict[str, MessageBuilder] = {}
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """Headers for every replayed HTTP request: none needed (search is public)."""
+    del consumer  # every consumer's requests carry the same headers
     del token_factory
     return {}

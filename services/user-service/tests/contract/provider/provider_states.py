@@ -220,10 +220,11 @@ MESSAGES: dict[str, MessageBuilder] = {
 }
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """The admin's bearer token for every replayed request (the JWKS and login ignore it): the
     issuer and audience of the session's test tokens, signed by `replay_key()`, naming
     `ADMIN_ID`."""
+    del consumer  # every consumer's requests carry the same headers
     claims = jwt.decode(token_factory(), options={"verify_signature": False})
     issuer = TokenIssuer(replay_key(), issuer=claims["iss"], audience=claims["aud"])
     token = issuer.issue_access_token(str(ADMIN_ID), ADMIN_ROLES, ttl_seconds=3600)

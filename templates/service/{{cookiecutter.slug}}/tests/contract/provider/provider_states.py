@@ -22,7 +22,8 @@ STATES: dict[str, StateSetup] = {}
 MESSAGES: dict[str, MessageBuilder] = {}
 
 
-def request_headers(token_factory: Callable[..., str]) -> dict[str, str]:
+def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """None needed yet; e.g. `{"Authorization": f"Bearer {token_factory(roles=("customer",))}"}`."""
+    del consumer  # every consumer's requests carry the same headers
     del token_factory
     return {}
