@@ -8,6 +8,8 @@ import json
 import os
 import signal
 import threading
+import tomllib
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -221,6 +223,23 @@ def test_an_order_survives_order_service_crashing_mid_checkout(shop: Gateway, sk
     )
     print(f"order {final} {took:.1f} s after order-service was killed")
     assert final == "confirmed"
+    # Leave the shop as it was for the tests after this one: granian's orphaned worker may
+    # have answered until `make up` noticed the crash, replaced it, and the new one is ready.
+    eventually(lambda: _restarted_and_ready(order_service["pid"]), seconds=60, every=0.25)
+
+
+def _restarted_and_ready(killed_pid: int) -> bool:
+    state = json.loads((ROOT / ".run" / "up.json").read_text())
+    now = next(p for p in state["processes"] if p["name"] == "order-service")
+    if now["pid"] == killed_pid:
+        return False
+    registry = tomllib.loads((ROOT / "platform" / "services.toml").read_text())
+    port = registry["services"]["order-service"]["port"]
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
 
 
 def _status_or_none(shop: Gateway, token: str, order_id: str) -> str | None:
