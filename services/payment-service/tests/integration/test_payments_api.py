@@ -373,3 +373,26 @@ async def test_ready_checks_database_and_broker(client: AsyncTestClient[Litestar
     response = await client.get("/health/ready")
     assert response.status_code == 200, response.text
     assert set(response.json()["checks"]) >= {"database", "broker"}
+
+
+async def test_an_amount_above_int32_minor_units_is_paid_and_refunded_exactly(
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    admin_headers: dict[str, str],
+) -> None:
+    """An order may total more than an int32 of minor units (product prices are bigint)."""
+    large = 4_500_000_003
+    payment = await create(client, customer, service_headers, amount=large, currency="EUR")
+    assert payment["amount"] == {"amount": large, "currency": "EUR"}
+    assert (await confirm(client, customer, payment["id"], "pm_card_visa"))["status"] == (
+        "succeeded"
+    )
+
+    refund = await client.post(
+        f"{PREFIX}/{payment['id']}/refunds", json={"amount": large - 1}, headers=admin_headers
+    )
+
+    assert refund.status_code == 201, refund.text
+    after = (await client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()
+    assert after["refunded"] == {"amount": large - 1, "currency": "EUR"}

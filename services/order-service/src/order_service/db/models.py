@@ -14,7 +14,7 @@ from typing import Any
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from advanced_alchemy.types import DateTimeUTC
 from shopkit.messaging import InboxMessage, OutboxMessage
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,8 +43,8 @@ class Order(UUIDv7AuditBase):
     currency: Mapped[str] = mapped_column(String(3))
     # How many units of `currency` one EUR bought when the order was placed (decimal string).
     exchange_rate: Mapped[str] = mapped_column(String(40))
-    total: Mapped[int] = mapped_column(Integer)
-    refunded_total: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(BigInteger)
+    refunded_total: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSONB)
     payment_id: Mapped[str | None] = mapped_column(String(255), default=None)
     reservation_id: Mapped[str | None] = mapped_column(String(255), default=None)
@@ -77,8 +77,8 @@ class OrderLine(UUIDv7AuditBase):
     sku: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(300))
     quantity: Mapped[int] = mapped_column(Integer)
-    unit_price: Mapped[int] = mapped_column(Integer)
-    line_total: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    line_total: Mapped[int] = mapped_column(BigInteger)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from advanced_alchemy.types import DateTimeUTC
 from shopkit.messaging import InboxMessage, OutboxMessage
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 metadata = orm_registry.metadata
@@ -27,7 +27,7 @@ class Payment(UUIDv7AuditBase):
 
     order_id: Mapped[str] = mapped_column(String(64), index=True)
     customer_id: Mapped[str] = mapped_column(String(128), index=True)
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(32))
     provider: Mapped[str] = mapped_column(String(16))
@@ -35,7 +35,7 @@ class Payment(UUIDv7AuditBase):
     payment_method: Mapped[str | None] = mapped_column(String(255))
     failure_reason: Mapped[str | None] = mapped_column(String(500))
     decline_code: Mapped[str | None] = mapped_column(String(64))
-    refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     confirm_attempts: Mapped[int] = mapped_column(Integer, default=0)
     idempotency_key: Mapped[str] = mapped_column(String(255))
     request_fingerprint: Mapped[str] = mapped_column(String(64))
@@ -48,7 +48,7 @@ class Refund(UUIDv7AuditBase):
     __tablename__ = "refund"
 
     payment_id: Mapped[UUID] = mapped_column(ForeignKey("payment.id"), index=True)
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(32))
     provider_reference: Mapped[str | None] = mapped_column(String(255), unique=True)
