@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from pact import Pact, match
+from shopkit.testing import event_envelope
 
 CONSUMER = "order-service"
 CART, PRODUCT, PAYMENT, INVENTORY = (
@@ -51,18 +52,6 @@ CURRENCY = match.regex("USD", regex=r"^[A-Z]{3}$")
 
 def money(amount: int) -> dict[str, Any]:
     return {"amount": match.integer(amount), "currency": CURRENCY}
-
-
-def envelope(event_type: str, producer: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The envelope fields the inbox relies on (id deduplicates, type routes) and the payload."""
-    return {
-        "id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f01"),
-        "type": event_type,
-        "version": match.integer(1),
-        "occurred_at": match.str("2026-11-25T10:00:00.000000Z"),
-        "producer": match.str(producer),
-        "payload": payload,
-    }
 
 
 def cart_pact() -> Pact:
@@ -194,7 +183,7 @@ def payment_pact() -> Pact:
         ),
     ):
         pact.upon_receiving(description, "Async").with_body(
-            envelope(event_type, PAYMENT, payload), "application/json"
+            event_envelope(event_type, PAYMENT, payload), "application/json"
         )
     return pact
 
@@ -202,7 +191,7 @@ def payment_pact() -> Pact:
 def inventory_pact() -> Pact:
     pact = Pact(CONSUMER, INVENTORY).with_specification("V4")
     pact.upon_receiving("an inventory.reserved event", "Async").with_body(
-        envelope(
+        event_envelope(
             "inventory.reserved.v1",
             INVENTORY,
             {
@@ -213,7 +202,7 @@ def inventory_pact() -> Pact:
         "application/json",
     )
     pact.upon_receiving("an inventory.reservation_failed event", "Async").with_body(
-        envelope(
+        event_envelope(
             "inventory.reservation_failed.v1",
             INVENTORY,
             {

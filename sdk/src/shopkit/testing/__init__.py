@@ -11,8 +11,10 @@ from shopkit.testing._broker import CollectorFactory, EventCollector, ReceivedEv
 from shopkit.testing._client import client_for
 from shopkit.testing._database import fresh_database_url, migrate, postgres_server_url
 from shopkit.testing._pact import (
+    event_envelope,
     find_pact_dir,
     free_port,
+    message_pact,
     pact_files_for,
     pact_mock_server,
     serve_app,
@@ -38,6 +40,7 @@ _FUZZ_NAMES = frozenset(
         "FuzzReport",
         "callers_for",
         "fuzz_api",
+        "message_pact",
         "walk_authorization",
     }
 )
@@ -62,10 +65,12 @@ __all__ = [
     "TokenFactory",
     "callers_for",
     "client_for",
+    "event_envelope",
     "find_pact_dir",
     "free_port",
     "fresh_database_url",
     "fuzz_api",
+    "message_pact",
     "migrate",
     "pact_files_for",
     "pact_mock_server",

@@ -1,5 +1,6 @@
-"""Provider-side Pact verification: every pact naming a service is replayed against the real
-app, served over real HTTP, with provider states set up through the service's own code."""
+"""Pact on both sides. Consumers: `message_pact` writes a message pact of event envelopes
+(`event_envelope`). Providers: every pact naming a service is replayed against the real app,
+served over real HTTP, with provider states set up through the service's own code."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "event_envelope",
     "find_pact_dir",
     "free_port",
+    "message_pact",
     "pact_files_for",
     "pact_mock_server",
     "serve_app",
@@ -39,6 +42,42 @@ def find_pact_dir(start: Path | None = None) -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def event_envelope(event_type: str, producer: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A message pact's body: the envelope fields every inbox relies on (the id deduplicates,
+    the type routes) around the `payload` matchers the consumer reads."""
+    from pact import match
+
+    return {
+        "id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f01"),
+        "type": event_type,
+        "version": 1,
+        "occurred_at": match.str("2026-11-25T10:00:00.000000Z"),
+        "producer": match.str(producer),
+        "payload": payload,
+    }
+
+
+@contextmanager
+def message_pact(
+    consumer: str, producer: str, messages: Iterable[tuple[str, str, dict[str, Any]]]
+) -> Iterator[Any]:
+    """A V4 pact of `(description, event type, payload)` messages from `producer`, written to
+    the repository's pact folder (`find_pact_dir`) once the block ends; for a module fixture:
+    `with message_pact("payment-service", "order-service", MESSAGES) as pact: yield pact`."""
+    from pact import Pact
+
+    pact = Pact(consumer, producer).with_specification("V4")
+    for description, event_type, payload in messages:
+        pact.upon_receiving(description, "Async").with_body(
+            event_envelope(event_type, producer, payload), "application/json"
+        )
+    yield pact
+    folder = find_pact_dir()
+    if folder is None:
+        raise RuntimeError("no contracts/pacts folder above here: run inside the repository")
+    pact.write_file(folder, overwrite=True)
 
 
 def pact_files_for(provider: str, pact_dir: Path | None = None) -> list[Path]:

@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as aioredis
 from pact import Pact, match
 from shopkit.messaging import decode_envelope
-from shopkit.testing import find_pact_dir
+from shopkit.testing import message_pact
 
 from cart_service.config import Settings
 from cart_service.domain.carts import CartStore
@@ -27,27 +27,14 @@ CART_ID = "Xq3v9k2LrT0bWm8ZpN4sYc7aHd1eFg6J"
 
 @pytest.fixture(scope="module")
 def pact() -> Iterator[Pact]:
-    pact = Pact("cart-service", PRODUCER).with_specification("V4")
-    (
-        pact.upon_receiving("an order.placed event", "Async").with_body(
-            {
-                "id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f01"),
-                "type": ORDER_PLACED,
-                "version": 1,
-                "occurred_at": match.str("2026-11-25T10:00:00.000000Z"),
-                "producer": match.str(PRODUCER),
-                "payload": {
-                    "order_id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f02"),
-                    "cart_id": match.str(CART_ID),
-                },
-            },
-            "application/json",
-        )
-    )
-    yield pact
-    folder = find_pact_dir()
-    assert folder is not None, "run from inside the repository (or set PACT_DIR)"
-    pact.write_file(folder, overwrite=True)
+    order_placed = {
+        "order_id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f02"),
+        "cart_id": match.str(CART_ID),
+    }
+    with message_pact(
+        "cart-service", PRODUCER, [("an order.placed event", ORDER_PLACED, order_placed)]
+    ) as pact:
+        yield pact
 
 
 async def _clear_as_the_handler_does(settings: Settings, cart_id: str) -> dict[bytes, bytes]:

@@ -15,7 +15,7 @@ import msgspec
 import pytest
 from pact import Pact, match
 from shopkit.messaging import decode_envelope, payload_as
-from shopkit.testing import find_pact_dir
+from shopkit.testing import message_pact
 
 from inventory_service.events.handlers import OrderPlaced, OrderRef, OrderRefunded
 
@@ -25,18 +25,6 @@ PRODUCER = "order-service"
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 ORDER_ID = "0193a5b2-7c1d-7e4f-9a10-00000000a001"
 SKU = "TEE-RED-M"
-
-
-def envelope(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The envelope fields the inbox relies on (id deduplicates; type routes), and the payload."""
-    return {
-        "id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f01"),
-        "type": event_type,
-        "version": 1,
-        "occurred_at": match.str("2026-11-25T10:00:00.000000Z"),
-        "producer": match.str(PRODUCER),
-        "payload": payload,
-    }
 
 
 ORDER = {"order_id": match.regex(ORDER_ID, regex=UUID)}
@@ -65,15 +53,8 @@ READERS: dict[str, type[msgspec.Struct]] = {
 
 @pytest.fixture(scope="module")
 def pact() -> Iterator[Pact]:
-    pact = Pact("inventory-service", PRODUCER).with_specification("V4")
-    for description, event_type, payload in MESSAGES:
-        pact.upon_receiving(description, "Async").with_body(
-            envelope(event_type, payload), "application/json"
-        )
-    yield pact
-    folder = find_pact_dir()
-    assert folder is not None, "run from inside the repository (or set PACT_DIR)"
-    pact.write_file(folder, overwrite=True)
+    with message_pact("inventory-service", PRODUCER, MESSAGES) as pact:
+        yield pact
 
 
 def read_as_the_handlers_do(body: str | bytes | None, _metadata: dict[str, object]) -> None:

@@ -13,14 +13,13 @@ written once, after our real code has exercised them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import msgspec
 import pytest
 from pact import Pact, match
 from shopkit.http import ServiceClient
 from shopkit.messaging import decode_envelope, payload_as
-from shopkit.testing import find_pact_dir, pact_mock_server
+from shopkit.testing import event_envelope, find_pact_dir, pact_mock_server
 
 from inventory_service.events.handlers import ProductRemoved, ProductSnapshot
 from inventory_service.seed import PAGE_SIZE, active_skus
@@ -44,18 +43,6 @@ def pact() -> Iterator[Pact]:
 
 
 # --- the catalog events the handlers consume ------------------------------------------------
-
-
-def envelope(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The envelope fields the inbox relies on (id deduplicates; type routes), and the payload."""
-    return {
-        "id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f01"),
-        "type": event_type,
-        "version": 1,
-        "occurred_at": match.str("2026-11-25T10:00:00.000000Z"),
-        "producer": match.str(PRODUCER),
-        "payload": payload,
-    }
 
 
 SNAPSHOT = {
@@ -86,7 +73,7 @@ def describe_events(pact: Pact) -> None:
         ("a product.deleted event", "product.deleted.v1", DELETED),
     ):
         pact.upon_receiving(description, "Async").with_body(
-            envelope(event_type, payload), "application/json"
+            event_envelope(event_type, PRODUCER, payload), "application/json"
         )
 
 

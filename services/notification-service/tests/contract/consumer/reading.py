@@ -11,7 +11,7 @@ import msgspec
 import pytest
 from pact import Pact, match
 from shopkit.messaging import decode_envelope, payload_as
-from shopkit.testing import find_pact_dir
+from shopkit.testing import event_envelope, find_pact_dir
 
 from notification_service.domain.notifications import Templates
 from notification_service.domain.notifications.services import reason_text
@@ -33,18 +33,6 @@ CURRENCY = match.regex("EUR", regex=r"^[A-Z]{3}$")
 
 def money(amount: int = 1999) -> dict[str, Any]:
     return {"amount": match.integer(amount), "currency": CURRENCY}
-
-
-def envelope(event_type: str, producer: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """The envelope fields the inbox relies on (id deduplicates; type routes), and the payload."""
-    return {
-        "id": match.str("0193a5b2-7c1d-7e4f-9a10-5b6c7d8e9f01"),
-        "type": event_type,
-        "version": 1,
-        "occurred_at": match.str("2026-11-25T10:00:00.000000Z"),
-        "producer": match.str(producer),
-        "payload": payload,
-    }
 
 
 def context_for(read: msgspec.Struct) -> dict[str, Any]:
@@ -98,5 +86,5 @@ def describe_messages(
 ) -> None:
     for description, event_type, payload in messages:
         pact.upon_receiving(description, "Async").with_body(
-            envelope(event_type, producer, payload), "application/json"
+            event_envelope(event_type, producer, payload), "application/json"
         )
