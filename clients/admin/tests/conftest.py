@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
-from html.parser import HTMLParser
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from shopkit.config import HttpSettings, ServiceSettings, TelemetrySettings
+from shopkit.testing import csp_blocked as find_csp_blocked
 
 from admin.app import create_app
 from admin.config import AdminSettings, GatewaySettings, Settings
@@ -51,52 +51,10 @@ def client(app: Litestar, settings: Settings) -> Iterator[TestClient[Litestar]]:
         yield client
 
 
-class _InlineFinder(HTMLParser):
-    """What the gateway's Content-Security-Policy (`script-src 'self'; style-src 'self';
-    form-action 'self'; object-src 'none'`, no 'unsafe-inline') would block on a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.blocked: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.blocked.append(f"<{tag} {name}=...> (inline event handler)")
-            elif name == "style":
-                self.blocked.append(f"<{tag} style=...> (inline style)")
-            elif (value or "").strip().lower().startswith("javascript:"):
-                self.blocked.append(f"<{tag} {name}=javascript:...>")
-        if tag == "script" and not _same_origin(values.get("src")):
-            self.blocked.append(f"<script src={values.get('src')!r}> (inline or off-site script)")
-        if tag == "style":
-            self.blocked.append("<style> block")
-        stylesheet = tag == "link" and "stylesheet" in (values.get("rel") or "").split()
-        if stylesheet and not _same_origin(values.get("href")):
-            self.blocked.append(f"<link rel=stylesheet href={values.get('href')!r}>")
-        action = values.get("action") if tag == "form" else None
-        if action is not None and not _same_origin(action):
-            self.blocked.append(f"<form action={action!r}> (off-site)")
-        if tag in ("object", "embed", "iframe", "frame"):
-            self.blocked.append(f"<{tag}>")
-
-
-def _same_origin(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")  # type: ignore[union-attr]
-
-
-def _blocked(html: str) -> list[str]:
-    finder = _InlineFinder()
-    finder.feed(html)
-    finder.close()
-    return finder.blocked
-
-
 @pytest.fixture(scope="session")
 def csp_blocked() -> Callable[[str], list[str]]:
     """What on a page the gateway's CSP would block."""
-    return _blocked
+    return find_csp_blocked
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +64,6 @@ def assert_csp_clean() -> Callable[[str], None]:
 
     def check(html: str) -> None:
         assert "<html" in html
-        assert _blocked(html) == []
+        assert find_csp_blocked(html) == []
 
     return check

@@ -20,6 +20,7 @@ from shopkit.testing._pact import (
     serve_app,
     verify_pacts,
 )
+from shopkit.testing._pages import csp_blocked
 
 if TYPE_CHECKING:
     from shopkit.testing._fuzz import (
@@ -65,6 +66,7 @@ __all__ = [
     "TokenFactory",
     "callers_for",
     "client_for",
+    "csp_blocked",
     "event_envelope",
     "find_pact_dir",
     "free_port",
