@@ -1,0 +1,235 @@
+"""The checkout and flash-sale load generator, run as its own process (`python -m
+bench._buyers config.json`) so the sampler can tell its CPU from the shop's.
+
+checkout: each customer buys in a loop: cart -> add a random SKU -> POST /api/orders -> pay with
+pm_card_visa -> poll the order once a second until confirmed or cancelled. After the window
+closes each customer finishes the order in hand, and starts no new one.
+
+flash: every buyer (a customer of its own) arrives at the same moment: cart -> add the sale
+SKU -> order -> pay -> poll; each buyer's answer (confirmed, sold out, queued, error, timeout)
+and how long it took are written out. A few light browsers read the catalog meanwhile.
+
+Writes one CSV line per request (see `_stats`) and a JSON file of per-order outcomes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import resource
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+
+ADDRESS = {
+    "name": "Bench Buyer", "line1": "1 Load Street", "city": "Berlin",
+    "postal_code": "10115", "country": "DE",
+}  # fmt: skip
+FINAL = {"confirmed", "cancelled", "refunded"}
+
+
+class Failed(Exception):
+    """A request that did not give what the flow needs; `kind` says how."""
+
+    def __init__(
+        self, endpoint: str, kind: str, status: int = 0, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{endpoint}: {kind}")
+        self.endpoint, self.kind, self.status, self.retry_after = (
+            endpoint,
+            kind,
+            status,
+            retry_after,
+        )
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, out: TextIO) -> None:
+        self.client, self.out = client, out
+
+    async def call(
+        self, endpoint: str, method: str, path: str, *, token: str | None, ip: str,
+        json_body: Any = None, headers: dict[str, str] | None = None, ok: tuple[int, ...] = (200,),
+    ) -> Any:  # fmt: skip
+        sent = {"X-Forwarded-For": ip, **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        started = time.time()
+        clock = time.perf_counter()
+        try:
+            reply = await self.client.request(method, path, json=json_body, headers=sent)
+        except httpx.TimeoutException:
+            self._write(started, endpoint, clock, "timeout")
+            raise Failed(endpoint, "timeout") from None
+        except httpx.HTTPError as error:
+            self._write(started, endpoint, clock, f"connect {error.__class__.__name__}")
+            raise Failed(endpoint, "connect") from None
+        if reply.status_code not in ok:
+            self._write(started, endpoint, clock, f"http {reply.status_code}")
+            after = reply.headers.get("Retry-After")
+            retry = float(after) if after and after.replace(".", "", 1).isdigit() else None
+            raise Failed(endpoint, f"http {reply.status_code}", reply.status_code, retry)
+        self._write(started, endpoint, clock, "ok")
+        return reply.json() if reply.content else None
+
+    def _write(self, started: float, endpoint: str, clock: float, outcome: str) -> None:
+        ms = (time.perf_counter() - clock) * 1000
+        self.out.write(f"{started:.4f},{endpoint},{ms:.2f},{outcome}\n")
+
+
+async def _settle(api: Api, token: str, ip: str, order_id: str, patience: float) -> str:
+    """Poll once a second, as the storefront does, until the order is final or patience ends."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1.0)
+        with contextlib.suppress(Failed):
+            order = await api.call(
+                "GET /api/orders/{id}", "GET", f"/api/orders/{order_id}", token=token, ip=ip
+            )
+            if order["status"] in FINAL:
+                return str(order["status"])
+    return "timeout"
+
+
+async def _buy(api: Api, token: str, ip: str, sku: str, *, guest: bool) -> tuple[str, str]:
+    """Cart, add, order, pay; returns (order id, payment id)."""
+    cart = await api.call(
+        "POST /api/carts", "POST", "/api/carts", token=None if guest else token, ip=ip,
+        json_body={"currency": "EUR"}, ok=(200, 201),
+    )  # fmt: skip
+    for line in cart.get("lines", []):  # left over from an order cart-service has not cleared
+        await api.call(
+            "DELETE /api/carts/{id}/items/{sku}", "DELETE",
+            f"/api/carts/{cart['id']}/items/{line['sku']}", token=token, ip=ip, ok=(200, 204),
+        )  # fmt: skip
+    await api.call(
+        "POST /api/carts/{id}/items", "POST", f"/api/carts/{cart['id']}/items",
+        token=None if guest else token, ip=ip, json_body={"sku": sku, "quantity": 1},
+        ok=(200, 201),
+    )  # fmt: skip
+    order = await api.call(
+        "POST /api/orders", "POST", "/api/orders", token=token, ip=ip,
+        json_body={"cart_id": cart["id"], "shipping_address": ADDRESS, "currency": "EUR"},
+        headers={"Idempotency-Key": uuid.uuid4().hex}, ok=(200, 201),
+    )  # fmt: skip
+    await api.call(
+        "POST /api/payments/{id}/confirm", "POST",
+        f"/api/payments/{order['payment_id']}/confirm", token=token, ip=ip,
+        json_body={"payment_method": "pm_card_visa"},
+    )  # fmt: skip
+    return str(order["id"]), str(order["payment_id"])
+
+
+async def checkout(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
+    rng = random.Random(1)
+    outcomes: list[dict[str, Any]] = []
+    end = config["end_at"]
+
+    async def customer(index: int, token: str) -> None:
+        ip = config["addresses"][index]
+        # Everyone starts when the clock does, spread over its first two seconds.
+        await asyncio.sleep(max(0.0, config["start_at"] - time.time()) + rng.random() * 2)
+        while time.time() < end:
+            started = time.time()
+            try:
+                order_id, _ = await _buy(api, token, ip, rng.choice(config["skus"]), guest=False)
+            except Failed as failure:
+                outcomes.append({"at": started, "outcome": f"failed: {failure}"})
+                await asyncio.sleep(1.0)
+                continue
+            status = await _settle(api, token, ip, order_id, config["patience"])
+            outcomes.append({"at": started, "order_id": order_id, "outcome": status,
+                             "seconds": round(time.time() - started, 3)})  # fmt: skip
+
+    await asyncio.gather(*(customer(i, t) for i, t in enumerate(config["tokens"])))
+    return outcomes
+
+
+async def _browse(api: Api, config: dict[str, Any], until: float, index: int) -> None:
+    """A light shopper: a catalog read every half second."""
+    rng = random.Random(index)
+    ip = f"10.254.{index // 250}.{index % 250 + 1}"
+    reads = [
+        ("browse: GET /api/products", "/api/products?limit=20"),
+        ("browse: GET /api/search", "/api/search?q=headphones"),
+        ("browse: GET /api/products/{id}", f"/api/products/{rng.choice(config['products'])}"),
+    ]
+    while time.time() < until:
+        endpoint, path = rng.choice(reads)
+        with contextlib.suppress(Failed):
+            await api.call(endpoint, "GET", path, token=None, ip=ip)
+        await asyncio.sleep(0.5)
+
+
+async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
+    tokens, sku, patience = config["tokens"], config["sku"], config["patience"]
+    start = config["start_at"]
+    browsing = [
+        asyncio.create_task(_browse(api, config, start + config["browse_seconds"], i))
+        for i in range(config["browsers"])
+    ]
+
+    async def buyer(index: int) -> dict[str, Any]:
+        token, ip = tokens[index], config["addresses"][index]
+        await asyncio.sleep(max(0.0, start - time.time()))
+        arrived = time.time()
+        first: float | None = None
+        queued = False
+        while True:
+            try:
+                order_id, _ = await _buy(api, token, ip, sku, guest=False)
+            except Failed as failure:
+                first = first or time.time() - arrived
+                if failure.status in (429, 503) and failure.retry_after is not None:
+                    queued = True
+                    if time.time() - arrived + failure.retry_after < patience:
+                        await asyncio.sleep(failure.retry_after)
+                        continue
+                    answer = "queued"
+                elif failure.status in (409, 410, 422):
+                    answer = "sold out"
+                elif failure.kind == "timeout":
+                    answer = "timeout"
+                else:
+                    answer = f"error ({failure.kind})"
+                return {"answer": answer, "queued": queued, "first": first,
+                        "detail": str(failure), "seconds": time.time() - arrived}  # fmt: skip
+            first = first or time.time() - arrived
+            status = await _settle(api, token, ip, order_id, patience)
+            answer = {"confirmed": "confirmed", "cancelled": "sold out"}.get(status, status)
+            return {"answer": answer, "queued": queued, "first": first, "order_id": order_id,
+                    "seconds": time.time() - arrived}  # fmt: skip
+
+    results = await asyncio.gather(*(buyer(i) for i in range(config["buyers"])))
+    for task in browsing:
+        task.cancel()
+    return list(results)
+
+
+async def drive(config: dict[str, Any], out: TextIO) -> list[dict[str, Any]]:
+    connections = config.get("connections", 1000)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    timeout = httpx.Timeout(config.get("timeout", 30.0), pool=None)
+    async with httpx.AsyncClient(
+        base_url=config["gateway"], limits=limits, timeout=timeout
+    ) as client:
+        run = checkout if config["mode"] == "checkout" else flash
+        return await run(config, Api(client, out))
+
+
+def main(config: dict[str, Any]) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of connections
+    with Path(config["records"]).open("w", buffering=1 << 16) as out:
+        outcomes = asyncio.run(drive(config, out))
+    Path(config["outcomes"]).write_text(json.dumps(outcomes))
+
+
+if __name__ == "__main__":
+    main(json.loads(Path(sys.argv[1]).read_text()))

@@ -1,0 +1,171 @@
+"""CPU and memory of every shop process, about once a second, grouped the way a reader thinks
+of the shop: one line per service (its granian workers summed), PostgreSQL, RabbitMQ, Redis,
+nginx, the mail sink, each web app, and the load generator apart from the shop.
+
+Processes come and go under us (another engineer restarts services, granian respawns a worker):
+CPU is counted per pid as the growth of its cumulative CPU time since the sampler first saw it
+(or since it started, when it started after the sampler), so a restart loses nothing and counts
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import psutil
+
+from shopkit_platform._paths import UP_STATE
+
+LOAD = "load generator"
+BARE = "bare handler"
+# Not part of the shop: excluded from "whole shop" CPU.
+OUTSIDE = frozenset({LOAD, BARE})
+HOT = ("order-service", "inventory-service", "payment-service", "product-service",
+       "search-service", "cart-service", "user-service")  # fmt: skip
+SYSTEM = {"postgres": "postgres", "beam.smp": "rabbitmq", "erl_child_setup": "rabbitmq",
+          "epmd": "rabbitmq", "inet_gethost": "rabbitmq", "redis-server": "redis"}  # fmt: skip
+
+
+def _group_of_up_process(name: str) -> str:
+    if name.startswith("gateway"):
+        return "nginx"
+    return name.removesuffix(" worker")
+
+
+@dataclass
+class Sample:
+    t: float
+    cpu: dict[str, float]  # CPU seconds used since the previous sample, per group
+    rss: dict[str, int]  # resident memory now, bytes, per group
+
+
+@dataclass
+class Sampler:
+    """A background thread; `mark(group, pid)` adds a process (and its children) by hand."""
+
+    interval: float = 1.0
+    samples: list[Sample] = field(default_factory=list)
+    workers: dict[str, int] = field(default_factory=dict)
+    _marked: dict[int, str] = field(default_factory=dict)
+    _cpu_seen: dict[int, float] = field(default_factory=dict)
+    _procs: dict[int, psutil.Process] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    started: float = 0.0
+
+    def mark(self, group: str, pid: int) -> None:
+        self._marked[pid] = group
+
+    def start(self) -> None:
+        self.started = time.time()
+        self._collect(first=True)
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self._collect()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._collect()
+
+    def _process(self, pid: int) -> psutil.Process | None:
+        proc = self._procs.get(pid)
+        if proc is None or not proc.is_running():
+            try:
+                proc = psutil.Process(pid)
+            except psutil.Error:
+                return None
+            self._procs[pid] = proc
+        return proc
+
+    def _tree(self, pid: int) -> list[psutil.Process]:
+        root = self._process(pid)
+        if root is None:
+            return []
+        try:
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return [root]
+
+    def _groups(self) -> dict[int, tuple[str, psutil.Process]]:
+        found: dict[int, tuple[str, psutil.Process]] = {}
+        try:
+            state = json.loads(UP_STATE.read_text())
+        except (OSError, ValueError):
+            state = {"processes": []}
+        workers: Counter[str] = Counter()
+        for entry in state.get("processes", []):
+            group = _group_of_up_process(str(entry.get("name", "?")))
+            tree = self._tree(int(entry["pid"]))
+            if not entry.get("name", "").endswith(" worker"):
+                # granian: a main process and its workers; uvicorn/plain: one process
+                workers[group] = max(1, len(tree) - 1)
+            for proc in tree:
+                found[proc.pid] = (group, proc)
+        for pid, group in self._marked.items():
+            for proc in self._tree(pid):
+                found[proc.pid] = (group, proc)
+        for proc in psutil.process_iter(["name"]):
+            group = SYSTEM.get(proc.info["name"] or "")
+            if group and proc.pid not in found:
+                found[proc.pid] = (group, self._procs.setdefault(proc.pid, proc))
+        self.workers = dict(workers)
+        return found
+
+    def _collect(self, *, first: bool = False) -> None:
+        now = time.time()
+        cpu: dict[str, float] = {}
+        rss: dict[str, int] = {}
+        for pid, (group, proc) in self._groups().items():
+            try:
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    used = times.user + times.system
+                    memory = proc.memory_info().rss
+                    created = proc.create_time()
+            except psutil.Error:
+                continue
+            before = self._cpu_seen.get(pid)
+            if before is None:
+                before = used if first or created < self.started else 0.0
+            self._cpu_seen[pid] = used
+            cpu[group] = cpu.get(group, 0.0) + max(0.0, used - before)
+            rss[group] = rss.get(group, 0) + memory
+        if not first:
+            self.samples.append(Sample(now, cpu, rss))
+
+    def cpu_between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds per group used in the samples taken within [start, end]."""
+        total: dict[str, float] = {}
+        for sample in self.samples:
+            if start < sample.t <= end + self.interval / 2:
+                for group, used in sample.cpu.items():
+                    total[group] = total.get(group, 0.0) + used
+        return total
+
+    def workers_label(self) -> str:
+        """'2 workers per hot service' (or a range when services differ), for the report."""
+        counts = sorted({self.workers[s] for s in HOT if s in self.workers})
+        if not counts:
+            return "workers unknown"
+        if len(counts) == 1:
+            n = counts[0]
+            return f"{n} worker{'s' if n > 1 else ''} per hot service"
+        return f"{counts[0]}-{counts[-1]} workers per hot service"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "interval": self.interval,
+            "workers": self.workers,
+            "t": [round(s.t, 3) for s in self.samples],
+            "cpu": [{k: round(v, 4) for k, v in s.cpu.items()} for s in self.samples],
+            "rss": [s.rss for s in self.samples],
+        }
