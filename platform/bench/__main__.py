@@ -61,6 +61,10 @@ def main(argv: list[str]) -> int:
             finally:
                 sampler.stop()
         label = sampler.workers_label()
+        print(f"    ({name} took {time.time() - started:.0f}s)", flush=True)
+        memory = sampler.peak_shop_memory() / 2**20
+        ctx.say(f"memory: the whole shop held at most {memory:.0f} MB (PSS) with {label}"
+                f" (brief: < 2,048 MB with 2 workers per hot service)")  # fmt: skip
         run = {
             "id": f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}-{name}",
             "profile": name, "started": started, "commit": measured, "label": label,

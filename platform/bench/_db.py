@@ -42,6 +42,16 @@ def stock_of(sku: str) -> dict[str, int]:
     return {"on_hand": int(rows[0][0]), "reserved": int(rows[0][1])}
 
 
+def available(skus: list[str]) -> dict[str, int]:
+    """Free units (on hand minus reserved, over every warehouse) of each SKU, in one query."""
+    rows = fetch(
+        "inventory",
+        "SELECT sku, sum(on_hand - reserved) FROM stock WHERE sku = ANY($1::text[]) GROUP BY sku",
+        skus,
+    )
+    return {r[0]: int(r[1]) for r in rows}
+
+
 def confirmations(start: float, end: float) -> list[tuple[str, str | None, datetime]]:
     """(order id, payment id, when it became confirmed) for every order confirmed in [start,
     end), from order-service's status history."""

@@ -19,6 +19,8 @@ import httpx
 from shopkit_platform._paths import ROOT, RUN, UP_STATE
 from shopkit_platform.registry import load
 
+from . import _db
+
 GATEWAY = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080").rstrip("/")
 ADMIN = ("admin@shopkit.local", "shopkit-admin-2026")  # make up's documented dev credential
 PASSWORD = "correct-horse-battery-42"
@@ -135,12 +137,11 @@ def set_available(token: str, sku: str, available: int) -> int:
 def top_up(token: str, skus: list[str], floor: int) -> int:
     """Make at least `floor` units of each SKU free (admin API), so stock cannot run out during
     a run; returns how many SKUs needed it. The demo stock stays topped up afterwards."""
-    topped = 0
-    for sku in skus:
-        if stock(sku)["available"] < floor:
-            set_available(token, sku, floor)
-            topped += 1
-    return topped
+    free = _db.available(skus)
+    short = [sku for sku in skus if free.get(sku, 0) < floor]
+    for sku in short:
+        set_available(token, sku, floor)
+    return len(short)
 
 
 def restore_on_hand(token: str, sku: str, on_hand: int) -> None:

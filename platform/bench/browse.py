@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -25,6 +26,13 @@ from ._stats import endpoint_table, errors_by_kind, read_records, timeline
 
 LOCUST = "locust==2.47.0"
 TARGET_P95_MS = 200.0
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or Path.home() / ".local/bin/uv"
+    if not Path(found).exists():
+        raise RuntimeError("uv is missing (it runs Locust): run `make bootstrap`")
+    return str(found)
 
 
 def _more_files() -> None:
@@ -47,7 +55,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "BENCH_RECORDS": str(records), "BENCH_BUYERS_IN_BROWSE": str(buyers),
     }  # fmt: skip
     command = [
-        "uv", "tool", "run", "--from", LOCUST, "locust",
+        _uv(), "tool", "run", "--from", LOCUST, "locust",
         "-f", str(Path(__file__).with_name("_locustfile.py")), "--headless",
         "--host", ctx.gateway, "-u", str(users), "-r", str(max(1, users // ramp)),
         "-t", f"{ramp + seconds}s", "--only-summary", "--stop-timeout", "20",

@@ -19,7 +19,8 @@ def run(ctx: Context) -> dict[str, Any]:
     done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
                           text=True, check=False)  # fmt: skip
     for line in done.stdout.strip().splitlines():
-        ctx.say(line)
+        if not line.startswith("report: "):  # its scratch copy; the figures go in the run JSON
+            ctx.say(line)
     pages = json.loads((ctx.work / "storefront_pages.json").read_text())["pages"]
     worst = max((float(p["p95_ms"]) for p in pages.values()), default=0.0)
     return {"figures": {"worst_p95": worst, "pages": pages, "ok": done.returncode == 0}}

@@ -1,6 +1,7 @@
 """One self-contained HTML report of every kept run: inline SVG plots drawn with matplotlib
-(text as paths, no fonts, scripts or links to fetch), the latest run of each profile in full and
-the earlier ones side by side, labelled with the commit and the workers per hot service."""
+(labels as SVG text in the page's font: no font, script or link to fetch), the latest run of
+each profile in full and the earlier ones side by side, labelled with the commit and the
+workers per hot service."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend is chosen first
 
-plt.rcParams.update({"svg.fonttype": "path", "font.size": 8, "axes.grid": True,
+plt.rcParams.update({"svg.fonttype": "none", "font.size": 8, "axes.grid": True,
                      "grid.alpha": 0.3, "figure.dpi": 96})  # fmt: skip
 
 ORDER = ["checkout", "browse", "reads", "flash_sale", "pages"]
@@ -115,8 +116,13 @@ def _process_plots(run: dict[str, Any]) -> list[str]:
         style = "--" if g in ("load generator", "bare handler") else "-"
         cpu_ax.plot(t, [s.get(g, 0.0) / interval for s in proc["cpu"]], style, label=g, lw=1)
         rss_ax.plot(t, [s.get(g, 0) / MB for s in proc["rss"]], style, label=g, lw=1)
-    cpu_ax.set(title="CPU per process (cores)", xlabel="seconds", ylabel="cores")
-    rss_ax.set(title="RSS per process (MB)", xlabel="seconds", ylabel="MB")
+    window = run.get("window")
+    if window:
+        for ax in (cpu_ax, rss_ax):
+            ax.axvspan(window[0] - t0, window[1] - t0, color="grey", alpha=0.12, lw=0)
+    cpu_ax.set(title="CPU per process (cores; shaded: the measured window)", xlabel="seconds",
+               ylabel="cores")  # fmt: skip
+    rss_ax.set(title="memory per process (PSS, MB)", xlabel="seconds", ylabel="MB")
     rss_ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1))
     return [_svg(fig)]
 
@@ -129,13 +135,16 @@ def _rss_table(run: dict[str, Any]) -> str:
     for sample in proc["rss"]:
         for g, v in sample.items():
             peak[g] = max(peak.get(g, 0), v)
-    shop = sum(v for g, v in peak.items() if g not in ("load generator", "bare handler"))
+    shop = max(
+        sum(v for g, v in sample.items() if g not in ("load generator", "bare handler"))
+        for sample in proc["rss"]
+    )
     rows = "".join(
         f"<tr><td>{html.escape(g)}</td><td>{v / MB:.0f}</td>"
         f"<td>{proc.get('workers', {}).get(g, '')}</td></tr>"
         for g, v in sorted(peak.items(), key=lambda kv: -kv[1])
     )
-    return (f"<table><tr><th>process</th><th>peak RSS MB</th><th>workers</th></tr>{rows}"
+    return (f"<table><tr><th>process</th><th>peak memory (PSS) MB</th><th>workers</th></tr>{rows}"
             f"<tr><th>whole shop</th><th>{shop / MB:.0f}</th><th></th></tr></table>")  # fmt: skip
 
 
