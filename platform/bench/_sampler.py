@@ -42,6 +42,16 @@ def _group_of_up_process(name: str) -> str:
     return name.removesuffix(" worker")
 
 
+def _parents(tree: list[psutil.Process]) -> set[int]:
+    parents = set()
+    for proc in tree:
+        try:
+            parents.add(proc.ppid())
+        except psutil.Error:
+            continue
+    return parents & {proc.pid for proc in tree}
+
+
 @dataclass
 class Sample:
     t: float
@@ -111,20 +121,23 @@ class Sampler:
             state = {"processes": []}
         workers: Counter[str] = Counter()
         for entry in state.get("processes", []):
-            group = _group_of_up_process(str(entry.get("name", "?")))
+            name = str(entry.get("name", "?"))
+            group = _group_of_up_process(name)
             tree = self._tree(int(entry["pid"]))
-            if not entry.get("name", "").endswith(" worker"):
-                # granian: a main process and its workers; uvicorn/plain: one process
-                workers[group] = max(1, len(tree) - 1)
+            served = group.endswith("-service") or group in ("storefront", "admin")
+            if served and not name.endswith(" worker"):
+                # The processes that serve are the leaves of the tree (granian: a main process
+                # and its workers; a single process serves itself).
+                workers[group] = max(1, len(tree) - len(_parents(tree)))
             for proc in tree:
                 found[proc.pid] = (group, proc)
         for pid, group in self._marked.items():
             for proc in self._tree(pid):
                 found[proc.pid] = (group, proc)
         for proc in psutil.process_iter(["name"]):
-            group = SYSTEM.get(proc.info["name"] or "")
-            if group and proc.pid not in found:
-                found[proc.pid] = (group, self._procs.setdefault(proc.pid, proc))
+            system = SYSTEM.get(proc.info["name"] or "")
+            if system and proc.pid not in found:
+                found[proc.pid] = (system, self._procs.setdefault(proc.pid, proc))
         self.workers = dict(workers)
         return found
 

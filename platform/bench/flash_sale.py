@@ -21,6 +21,7 @@ from typing import Any
 
 from . import _db, _shop
 from ._context import Context, env_float, env_int
+from ._sampler import LOAD
 from ._stats import endpoint_table, percentile, read_records, timeline
 
 
@@ -98,6 +99,12 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.say(
         f"light browse during the sale: p95 {figures['browse_p95']:.0f} ms over"
         f" {len(browse)} requests, {browse_errors} errors (target p95 < 200 ms)"
+    )
+    load = ctx.sampler.cpu_between(start, end).get(LOAD, 0.0) / max(end - start, 1.0)
+    figures["load_generator_cores"] = round(load, 2)
+    ctx.say(
+        f"load generator: {load:.2f} cores during the sale (one Python process; near 1.0"
+        f" it, not the shop, set the pace of arrivals)"
     )
     ctx.say(f"stock of {sku} restored to {original} on hand")
     return {
