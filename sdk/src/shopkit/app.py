@@ -12,11 +12,11 @@ given, and the broker plus outbox relay started and stopped with the app.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import structlog
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.datastructures import State
@@ -32,6 +32,7 @@ from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, S
 from shopkit.config import ServiceSettings, TelemetrySettings
 from shopkit.context import REQUEST_ID_HEADER, new_request_id, request_id_var
 from shopkit.db import provide_limit_offset
+from shopkit.dependencies import install as resolve_dependencies_sequentially
 from shopkit.errors import exception_handlers
 from shopkit.guard import guard_request
 from shopkit.health import HealthCheck, HealthController, database_check
@@ -52,12 +53,12 @@ Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 _REQUEST_ID_BYTES = REQUEST_ID_HEADER.lower().encode()
 
 
+_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9_.:-]{1,128}")
+
+
 def _valid_request_id(raw: bytes) -> str | None:
     """Accept a caller's id only when it is short and printable, so logs can't be forged."""
-    text = raw.decode("latin-1")
-    if 0 < len(text) <= 128 and all(c.isalnum() or c in "-_.:" for c in text):
-        return text
-    return None
+    return raw.decode("ascii") if _VALID_REQUEST_ID.fullmatch(raw) else None
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
@@ -71,8 +72,8 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             (value for name, value in scope["headers"] if name == _REQUEST_ID_BYTES), b""
         )
         request_id = _valid_request_id(incoming) or new_request_id()
+        # Log lines get it from this variable (shopkit.telemetry adds it to each one).
         token = request_id_var.set(request_id)
-        structlog.contextvars.bind_contextvars(request_id=request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -84,7 +85,6 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
 
     return middleware
@@ -113,6 +113,7 @@ def create_app(
     """
     configure_logging(service)
     configure_tracing(service, telemetry or TelemetrySettings())
+    resolve_dependencies_sequentially()
 
     checks = list(health_checks)
     all_plugins: list[PluginProtocol] = [opentelemetry_plugin(), ProblemResponsesPlugin(), *plugins]

@@ -111,7 +111,7 @@ class TelemetrySettings(msgspec.Struct, frozen=True, kw_only=True):
     """`OTEL_*` (the standard names): traces are exported only when an endpoint is set."""
 
     exporter_otlp_endpoint: str | None = None
-    traces_sampler_arg: float = 1.0
+    traces_sampler_arg: float = 0.1
 
 
 class HttpSettings(msgspec.Struct, frozen=True, kw_only=True):

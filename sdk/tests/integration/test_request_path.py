@@ -1,0 +1,170 @@
+"""The shared request path stays correct while it gets cheaper: dependencies, spans, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar import Litestar, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.middleware import DefineMiddleware
+from litestar.params import FromPath
+from litestar.testing import AsyncTestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
+from shopkit.app import create_app
+from shopkit.config import DatabaseSettings, ServiceSettings
+from shopkit.db import sqlalchemy_config
+from shopkit.errors import ConflictError
+from shopkit.telemetry import tracing_middleware
+from shopkit.testing import client_for
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+pytestmark = pytest.mark.integration
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Note(_Base):
+    __tablename__ = "request_path_notes"
+    note: Mapped[str] = mapped_column(primary_key=True)
+
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+cleaned_up: list[str] = []
+
+
+async def provide_shop() -> str:
+    return "shop"
+
+
+async def provide_basket() -> AsyncIterator[str]:
+    yield "basket"
+    cleaned_up.append("basket")
+
+
+async def provide_label(shop: NamedDependency[str], basket: NamedDependency[str]) -> str:
+    return f"{shop}/{basket}"
+
+
+@get(
+    "/labels",
+    security=[{}],
+    dependencies={
+        "shop": Provide(provide_shop),
+        "basket": Provide(provide_basket),
+        "label": Provide(provide_label),
+    },
+)
+async def read_label(shop: NamedDependency[str], label: NamedDependency[str]) -> dict[str, str]:
+    return {"shop": shop, "label": label}
+
+
+@get("/traced/{item:int}", security=[{}])
+async def traced(item: FromPath[int]) -> dict[str, str]:
+    return {"trace_id": format(trace.get_current_span().get_span_context().trace_id, "032x")}
+
+
+@get("/untouched", security=[{}])
+async def untouched(db_session: NamedDependency[AsyncSession]) -> str:
+    return "nothing read"
+
+
+@post("/notes", security=[{}])
+async def add_note(db_session: NamedDependency[AsyncSession]) -> str:
+    db_session.add(Note(note="kept"))  # pending only: no statement has run yet
+    return "stored"
+
+
+@post("/refused-notes", security=[{}])
+async def add_refused_note(db_session: NamedDependency[AsyncSession]) -> str:
+    db_session.add(Note(note="refused"))
+    await db_session.flush()
+    raise ConflictError("Refused after writing.")
+
+
+async def test_dependencies_of_one_level_all_resolve_and_generators_are_cleaned_up() -> None:
+    cleaned_up.clear()
+    app = create_app(service=ServiceSettings(name="deps-sample"), route_handlers=[read_label])
+    async with client_for(app) as client:
+        response = await client.get("/labels")
+    assert response.json() == {"shop": "shop", "label": "shop/basket"}
+    assert cleaned_up == ["basket"]
+
+
+@pytest.fixture
+def spans() -> tuple[InMemorySpanExporter, TracerProvider]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(ALWAYS_ON))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter, provider
+
+
+async def test_a_request_continues_the_callers_trace_with_one_server_span(
+    spans: tuple[InMemorySpanExporter, TracerProvider],
+) -> None:
+    exporter, provider = spans
+    app = Litestar(
+        [traced],
+        middleware=[DefineMiddleware(tracing_middleware, tracer_provider=provider)],
+    )
+    async with AsyncTestClient(app) as client:
+        sampled = await client.get(
+            "/traced/7", headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"}
+        )
+        unsampled = await client.get(
+            "/traced/8", headers={"traceparent": f"00-{TRACE_ID}-00f067aa0ba902b8-00"}
+        )
+        await client.get("/health/live")
+    assert sampled.json()["trace_id"] == TRACE_ID
+    assert unsampled.json()["trace_id"] == TRACE_ID  # carried on even when not recorded
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "GET /traced/{item}"
+    assert span.kind == trace.SpanKind.SERVER
+    assert format(span.context.trace_id, "032x") == TRACE_ID
+    assert span.attributes is not None
+    assert span.attributes["http.response.status_code"] == 200
+    assert span.attributes["http.route"] == "/traced/{item}"
+
+
+async def test_a_request_without_a_caller_starts_its_own_trace(
+    spans: tuple[InMemorySpanExporter, TracerProvider],
+) -> None:
+    exporter, provider = spans
+    app = Litestar(
+        [traced], middleware=[DefineMiddleware(tracing_middleware, tracer_provider=provider)]
+    )
+    async with AsyncTestClient(app) as client:
+        first = (await client.get("/traced/1")).json()["trace_id"]
+        second = (await client.get("/traced/2")).json()["trace_id"]
+    assert first != second
+    assert len(exporter.get_finished_spans()) == 2
+
+
+async def test_the_request_session_commits_a_success_and_rolls_back_a_failure(
+    database_url: str,
+) -> None:
+    setup = create_async_engine(database_url)
+    async with setup.begin() as connection:
+        await connection.execute(text("DROP TABLE IF EXISTS request_path_notes"))
+        await connection.execute(text("CREATE TABLE request_path_notes (note text)"))
+    app = create_app(
+        service=ServiceSettings(name="session-sample"),
+        route_handlers=[untouched, add_note, add_refused_note],
+        database=sqlalchemy_config(DatabaseSettings(url=database_url)),
+    )
+    async with client_for(app) as client:
+        assert (await client.get("/untouched")).status_code == 200
+        assert (await client.post("/notes")).status_code == 201
+        assert (await client.post("/refused-notes")).status_code == 409
+    async with setup.connect() as connection:
+        stored = (await connection.execute(text("SELECT note FROM request_path_notes"))).all()
+    await setup.dispose()
+    assert [row.note for row in stored] == ["kept"]
