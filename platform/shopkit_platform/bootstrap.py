@@ -177,11 +177,33 @@ def ensure_databases(services: list[Service], notes: list[str]) -> None:
     notes.append(f"created {', '.join(created)}" if created else f"{with_db} present")
 
 
-def service_env(service: Service) -> dict[str, str]:
+# PostgreSQL's default max_connections is 100: the services' pools share 80 of them, leaving
+# room for migrations, psql, the bench and the tests.
+DATABASE_CONNECTIONS = int(os.environ.get("SHOPKIT_DATABASE_CONNECTIONS", "80"))
+
+
+def serving_processes(service: Service) -> int:
+    """The registry's `processes`, or `SHOPKIT_PROCESSES` for a service registered with more."""
+    override = os.environ.get("SHOPKIT_PROCESSES", "")
+    if override.isdigit() and int(override) >= 1 and service.processes > 1:
+        return int(override)
+    return service.processes
+
+
+def database_pool(services: list[Service]) -> tuple[int, int]:
+    """(pool size, overflow) per process, so every process of every service fits the budget."""
+    processes = sum(serving_processes(s) for s in services if s.database) or 1
+    per_process = max(3, DATABASE_CONNECTIONS // processes)
+    pool_size = max(2, per_process * 2 // 3)
+    return pool_size, per_process - pool_size
+
+
+def service_env(service: Service, services: list[Service] | None = None) -> dict[str, str]:
     """The environment every service command gets under `make up` (12-factor, no files)."""
     env = {
         **os.environ,
         "SERVICE_PORT": str(service.port),
+        "SERVICE_WORKERS": str(serving_processes(service)),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
         "AUTH_JWKS_URL": "http://127.0.0.1:3001/api/auth/.well-known/jwks.json",
@@ -193,6 +215,9 @@ def service_env(service: Service) -> dict[str, str]:
     env.setdefault("SMTP_PORT", smtp_port)
     if service.database_url:
         env["DATABASE_URL"] = service.database_url
+        pool_size, overflow = database_pool(services if services is not None else load())
+        env.setdefault("DATABASE_POOL_SIZE", str(pool_size))
+        env.setdefault("DATABASE_MAX_OVERFLOW", str(overflow))
     if service.is_app:
         # The web apps talk to the services only through the gateway's public API.
         host, _, port = gateway.DEFAULT_LISTEN.rpartition(":")

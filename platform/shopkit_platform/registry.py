@@ -18,8 +18,10 @@ ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 KNOWN_KEYS = {
     "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team", "worker",
+    "processes",
 }  # fmt: skip
-APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team"}
+APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team", "processes"}
+MAX_PROCESSES = 8
 KINDS = {"services": "service", "apps": "app"}
 
 
@@ -40,6 +42,7 @@ class Service:
     strict_limit: tuple[str, ...] = ()
     kind: str = "service"
     internal: tuple[str, ...] = ()
+    processes: int = 1
 
     @property
     def is_app(self) -> bool:
@@ -118,6 +121,13 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
     worker = table.get("worker", False)
     if not isinstance(worker, bool):
         raise RegistryError(f"{where}: worker must be true or false")
+    processes = table.get("processes", 1)
+    if (
+        not isinstance(processes, int)
+        or isinstance(processes, bool)
+        or not 1 <= processes <= MAX_PROCESSES
+    ):
+        raise RegistryError(f"{where}: processes must be an integer 1-{MAX_PROCESSES}")
     return Service(
         slug=slug,
         port=port,
@@ -130,6 +140,7 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
         team=team,
         worker=worker,
         kind=kind,
+        processes=processes,
     )
 
 
