@@ -25,6 +25,7 @@ TINY = {
     "BENCH_READS_SECONDS": "1", "BENCH_READS_CONNECTIONS": "16",
     "BENCH_FLASH_BUYERS": "20", "BENCH_FLASH_UNITS": "5", "BENCH_FLASH_PATIENCE": "15",
     "BENCH_FLASH_BROWSERS": "3", "BENCH_ROUNDS": "1",
+    "BENCH_INSTALL_WRK": "0",  # a test installs nothing: without wrk the built-in prober runs
 }  # fmt: skip
 
 
