@@ -88,7 +88,7 @@ class Prober:
         self.ctx, self.seconds, self.connections = ctx, seconds, connections
         self.wrk = _wrk()
         self.tool = (
-            f"wrk -t2 -c{connections} -d{seconds}s"
+            f"wrk -t2 -c{connections} -d{seconds}s --timeout 10s"
             if self.wrk
             else "built-in asyncio prober, wrk not installed (absolute req/s below wrk's)"
         )
@@ -104,7 +104,9 @@ class Prober:
     def _wrk(self, probe: Probe) -> dict[str, float]:
         assert self.wrk is not None
         script = self.ctx.work / ("xff.lua" if probe.rotate else "done.lua")
-        command = [self.wrk, "-t2", f"-c{self.connections}", f"-d{self.seconds}s", "-s",
+        # --timeout 10s: a slow answer counts as slow, not as a socket error (wrk's default 2 s)
+        command = [self.wrk, "-t2", f"-c{self.connections}", f"-d{self.seconds}s",
+                   "--timeout", "10s", "-s",
                    str(script), *[f"-H{k}: {v}" for k, v in probe.headers.items()],
                    probe.url]  # fmt: skip
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

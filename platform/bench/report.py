@@ -218,7 +218,8 @@ def write(out: Path) -> Path:
         sections.append("\n".join(parts))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Shopkit bench</title>
 <style>body{{font:14px system-ui,sans-serif;margin:2em;max-width:1200px}}
-pre{{background:#f6f6f6;padding:1em;overflow-x:auto}} table{{border-collapse:collapse;margin:1em 0}}
+pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap}}
+table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:3px 8px;font-size:12px;text-align:left}}
 svg{{max-width:100%;height:auto;display:block;margin:1em 0}}</style></head><body>
 <h1>Shopkit bench</h1><p>generated {time.strftime("%Y-%m-%d %H:%M:%S")} from
