@@ -3,10 +3,17 @@ small JSON read-through cache whose entries a change can invalidate by namespace
 
 Invalidation bumps a namespace's generation number instead of deleting keys, so it is one
 atomic `INCR` however many entries exist, and stale entries simply expire.
+
+With `local_entries`, each process also keeps the values it served last (up to that many,
+for the same TTL), and serves them while the namespace's generation is unchanged: a read costs
+one small Redis `GET` (the generation) instead of two and a decode, and a change is still seen
+by every process at its next read.
 """
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,14 +24,24 @@ import redis.asyncio as aioredis
 from shopkit.config import RedisSettings
 from shopkit.health import HealthCheck, redis_check
 
-__all__ = ["JsonCache", "RedisConnection"]
+__all__ = ["JsonCache", "RedisConnection", "redis_client"]
+
+
+def redis_client(settings: RedisSettings) -> aioredis.Redis:
+    """A client whose pool makes a burst of requests wait for a connection, not fail."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.url,
+        max_connections=settings.max_connections,
+        timeout=settings.pool_timeout_seconds,
+    )
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
 
 
 class RedisConnection:
     """`client` for the app's lifetime; pass `lifespan` and `health_check()` to `create_app`."""
 
     def __init__(self, settings: RedisSettings) -> None:
-        self.client: aioredis.Redis = aioredis.Redis.from_url(settings.url)
+        self.client: aioredis.Redis = redis_client(settings)
 
     @asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
@@ -40,10 +57,14 @@ class RedisConnection:
 class JsonCache:
     """Read-through cache of msgspec-encodable values under `<prefix>:<namespace>:<gen>:<key>`."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str, ttl_seconds: int = 60) -> None:
+    def __init__(
+        self, client: aioredis.Redis, prefix: str, ttl_seconds: int = 60, local_entries: int = 0
+    ) -> None:
         self._client = client
         self._prefix = prefix
         self._ttl = ttl_seconds
+        self._local_entries = local_entries
+        self._local: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 
     async def _generation(self, namespace: str) -> int:
         raw = await self._client.get(f"{self._prefix}:{namespace}:generation")
@@ -59,12 +80,25 @@ class JsonCache:
         """The cached value, or `load()`'s result stored for `ttl_seconds`."""
         generation = await self._generation(namespace)
         full_key = f"{self._prefix}:{namespace}:{generation}:{key}"
+        if self._local_entries:
+            local = self._local.get(full_key)
+            if local is not None and local[0] > time.monotonic():
+                return local[1]
         cached = await self._client.get(full_key)
         if cached is not None:
-            return msgspec.json.decode(cached, type=type_)
-        value = await load()
-        await self._client.set(full_key, msgspec.json.encode(value), ex=self._ttl)
+            value = msgspec.json.decode(cached, type=type_)
+        else:
+            value = await load()
+            await self._client.set(full_key, msgspec.json.encode(value), ex=self._ttl)
+        if self._local_entries:
+            self._keep_locally(full_key, value)
         return value
+
+    def _keep_locally(self, full_key: str, value: Any) -> None:
+        self._local[full_key] = (time.monotonic() + self._ttl, value)
+        self._local.move_to_end(full_key)
+        while len(self._local) > self._local_entries:
+            self._local.popitem(last=False)
 
     async def invalidate(self, namespace: str) -> None:
         """Every entry of `namespace` stops being served at once."""

@@ -56,13 +56,18 @@ class DatabaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str = f"{LOCAL_POSTGRES}/postgres"
     pool_size: int = 10
     max_overflow: int = 10
+    # A request waits this long for a free connection, then is answered 503 (Retry-After).
+    pool_timeout_seconds: float = 10.0
     echo: bool = False
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """`REDIS_*`."""
+    """`REDIS_*`: a busy process waits up to `pool_timeout_seconds` for one of its
+    `max_connections` instead of failing the request (redis-py's default pool refuses at 100)."""
 
     url: str = "redis://127.0.0.1:6379/0"
+    max_connections: int = 64
+    pool_timeout_seconds: float = 5.0
 
 
 class BrokerSettings(msgspec.Struct, frozen=True, kw_only=True):

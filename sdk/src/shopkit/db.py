@@ -67,6 +67,7 @@ def sqlalchemy_config(
         engine_config=EngineConfig(
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout_seconds,
             pool_pre_ping=True,
             echo=settings.echo,
         ),

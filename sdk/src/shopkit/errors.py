@@ -17,7 +17,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from shopkit.context import request_id_var
 
@@ -111,6 +114,15 @@ class ConflictError(DomainError):
 class TooManyRequestsError(DomainError):
     status_code = 429
     title = "Too many requests"
+
+
+class OverloadedError(DomainError):
+    """Our own database or Redis cannot take the request now (no free connection, refusing
+    connections, restarting): a 503 with `Retry-After`, as the request changed nothing."""
+
+    status_code = 503
+    title = "Service unavailable"
+    code = "service-unavailable"
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
@@ -242,11 +254,47 @@ def _refused_value(request: Request[Any, Any, Any], sqlstate: str) -> Response[b
     return problem_response(problem)
 
 
+# SQLSTATE class 53 (insufficient resources: too many connections) and 57P03 (the server is
+# starting or shutting down): the server cannot take the request now; it may in a moment.
+_UNAVAILABLE_STATES = ("53", "57P03")
+
+
+def _unavailable_cause(exc: BaseException) -> str | None:
+    """What makes `exc` a 'not now' from our own infrastructure, or None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None) or getattr(
+            getattr(current, "orig", None), "sqlstate", None
+        )
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return f"database {state}"
+        if isinstance(current, SQLAlchemyTimeoutError):
+            return "database pool exhausted"
+        if isinstance(current, RedisConnectionError | RedisTimeoutError):
+            return f"redis {type(current).__name__}"
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _overloaded(request: Request[Any, Any, Any], cause: str) -> Response[bytes]:
+    _logger.warning("service_overloaded", path=request.url.path, cause=cause)
+    error = OverloadedError(
+        "The service is busy or briefly unavailable; try again in a moment.",
+        headers={"Retry-After": "1"},
+    )
+    return _domain_error(request, error)
+
+
 def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    """A database error: a refused value is 422, anything else is unexpected (500)."""
+    """A database error: a refused value is 422, no free connection 503, else 500."""
     sqlstate = _data_exception(exc)
     if sqlstate is not None:
         return _refused_value(request, sqlstate)
+    cause = _unavailable_cause(exc)
+    if cause is not None:
+        return _overloaded(request, cause)
     return _unexpected(request, exc)
 
 
@@ -264,6 +312,9 @@ def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    cause = _unavailable_cause(exc)
+    if cause is not None:
+        return _overloaded(request, cause)
     _logger.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     problem = Problem(
         title="Internal server error",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
 import pytest
@@ -66,3 +67,56 @@ async def test_the_health_check_reports_an_unreachable_redis() -> None:
     async with connection.lifespan():
         with pytest.raises(redis_errors.ConnectionError):
             await connection.health_check().probe()
+
+
+async def test_a_process_local_copy_is_served_until_any_process_invalidates(
+    redis: RedisConnection,
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    replica_a = JsonCache(redis.client, prefix, ttl_seconds=30, local_entries=8)
+    replica_b = JsonCache(redis.client, prefix, ttl_seconds=30, local_entries=8)
+    price = {"value": 2999}
+
+    async def load() -> Product:
+        return Product("kettle", price["value"])
+
+    assert (await replica_a.get_or_load("products", "p1", load, Product)).price == 2999
+    price["value"] = 3499
+    await redis.client.delete(*[k async for k in redis.client.scan_iter(f"{prefix}:products:0:*")])
+    # Redis lost the entry, the local copy still serves it: no second round trip for the value.
+    assert (await replica_a.get_or_load("products", "p1", load, Product)).price == 2999
+    await replica_b.invalidate("products")  # a change made through the other replica
+    assert (await replica_a.get_or_load("products", "p1", load, Product)).price == 3499
+
+
+async def test_only_the_most_recent_local_copies_are_kept(redis: RedisConnection) -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    cache = JsonCache(redis.client, prefix, ttl_seconds=30, local_entries=2)
+    loads: list[str] = []
+
+    def loader(key: str) -> Callable[[], Awaitable[Product]]:
+        async def load() -> Product:
+            loads.append(key)
+            return Product(key, 1)
+
+        return load
+
+    for key in ("a", "b", "c"):
+        await cache.get_or_load("products", key, loader(key), Product)
+    await redis.client.delete(*[k async for k in redis.client.scan_iter(f"{prefix}:products:0:*")])
+    for key in ("c", "b", "a"):
+        await cache.get_or_load("products", key, loader(key), Product)
+    assert loads == ["a", "b", "c", "a"]  # "a" was the oldest of three, with room for two
+
+
+async def test_a_burst_beyond_the_pool_waits_for_a_connection_instead_of_failing(
+    redis_url: str,
+) -> None:
+    connection = RedisConnection(
+        RedisSettings(url=redis_url, max_connections=2, pool_timeout_seconds=5)
+    )
+    async with connection.lifespan():
+        key = f"test-{uuid.uuid4().hex}"
+        replies = await asyncio.gather(*(connection.client.incr(key) for _ in range(50)))
+        await connection.client.delete(key)
+    assert sorted(replies) == list(range(1, 51))

@@ -16,7 +16,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 from shopkit.app import create_app
-from shopkit.config import DatabaseSettings, ServiceSettings
+from shopkit.cache import redis_client
+from shopkit.config import DatabaseSettings, RedisSettings, ServiceSettings
 from shopkit.db import sqlalchemy_config
 from shopkit.errors import ConflictError
 from shopkit.telemetry import tracing_middleware
@@ -168,3 +169,51 @@ async def test_the_request_session_commits_a_success_and_rolls_back_a_failure(
         stored = (await connection.execute(text("SELECT note FROM request_path_notes"))).all()
     await setup.dispose()
     assert [row.note for row in stored] == ["kept"]
+
+
+@get("/held", security=[{}])
+async def hold_a_connection(db_session: NamedDependency[AsyncSession]) -> str:
+    await db_session.execute(text("SELECT 1"))  # holds the pool's only connection from now on
+    async with db_session.bind.connect() as second:  # as a concurrent request would ask
+        await second.execute(text("SELECT 1"))
+    return "held"
+
+
+@get("/quick", security=[{}])
+async def quick_read(db_session: NamedDependency[AsyncSession]) -> int:
+    return int((await db_session.execute(text("SELECT 1"))).scalar_one())
+
+
+@get("/counter", security=[{}])
+async def read_counter() -> int:
+    client = redis_client(RedisSettings(url="redis://127.0.0.1:1/0", pool_timeout_seconds=0.5))
+    try:
+        return int(await client.incr("counter"))
+    finally:
+        await client.aclose()
+
+
+async def test_no_free_database_connection_is_a_503_to_retry_not_a_500(database_url: str) -> None:
+    settings = DatabaseSettings(
+        url=database_url, pool_size=1, max_overflow=0, pool_timeout_seconds=0.3
+    )
+    app = create_app(
+        service=ServiceSettings(name="busy-sample"),
+        route_handlers=[hold_a_connection, quick_read],
+        database=sqlalchemy_config(settings),
+    )
+    async with client_for(app) as client:
+        busy = await client.get("/held")
+        later = await client.get("/quick")
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["content-type"] == "application/problem+json"
+    assert busy.headers["retry-after"] == "1"
+    assert later.json() == 1
+
+
+async def test_an_unreachable_redis_is_a_503_to_retry() -> None:
+    app = create_app(service=ServiceSettings(name="redis-sample"), route_handlers=[read_counter])
+    async with client_for(app) as client:
+        response = await client.get("/counter")
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "service-unavailable"

@@ -32,7 +32,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     verifier = verifier_from_settings(settings.auth)
     redis = RedisConnection(settings.redis)
     cache = CatalogCache(
-        JsonCache(redis.client, settings.catalog.cache_prefix, settings.catalog.cache_ttl_seconds)
+        JsonCache(
+            redis.client,
+            settings.catalog.cache_prefix,
+            settings.catalog.cache_ttl_seconds,
+            local_entries=settings.catalog.local_entries,
+        )
     )
 
     @asynccontextmanager

@@ -31,6 +31,7 @@ class CatalogSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     cache_ttl_seconds: int = 60
     cache_prefix: str = "product-service"
+    local_entries: int = 512
     http_max_age_seconds: int = 30
 
 

@@ -3,7 +3,9 @@
 Anonymous GETs get a strong `ETag` (a hash of the body) and `Cache-Control: public,
 max-age=<n>` so the gateway can micro-cache them; `If-None-Match` answers 304 without a body.
 Every catalog change bumps the cache namespace after its transaction commits, so no reader can
-put the old state back into the cache after the change is visible. Redis being down slows reads
+put the old state back into the cache after the change is visible. Each process keeps the
+answers it served last with their ETag (`CATALOG_LOCAL_ENTRIES`) and serves them while the
+namespace is unchanged, so a cached read is one small Redis `GET`. Redis being down slows reads
 down; it never fails them.
 """
 
@@ -22,26 +24,38 @@ from shopkit.cache import JsonCache
 
 _logger = structlog.get_logger("product_service.cache")
 
-NAMESPACE = "catalog"
+# v2: entries hold the body with its ETag; a new name keeps v1 entries (a bare body) unread.
+NAMESPACE = "catalog.v2"
 JSON = "application/json"
+
+
+class Encoded(msgspec.Struct, frozen=True):
+    """An answer as it is sent: its JSON body and that body's ETag, computed once."""
+
+    body: msgspec.Raw
+    etag: str
+
+    @classmethod
+    def of(cls, value: Any) -> Encoded:
+        body = msgspec.json.encode(value)
+        return cls(body=msgspec.Raw(body), etag=etag_of(body))
 
 
 class CatalogCache:
     def __init__(self, cache: JsonCache) -> None:
         self._cache = cache
 
-    async def get_or_load(self, key: str, load: Callable[[], Awaitable[Any]]) -> bytes:
-        """The encoded value for `key`, from Redis or from `load()` (then stored)."""
+    async def get_or_load(self, key: str, load: Callable[[], Awaitable[Any]]) -> Encoded:
+        """The encoded value for `key`, from this process, Redis or `load()` (then stored)."""
 
-        async def load_raw() -> msgspec.Raw:
-            return msgspec.Raw(msgspec.json.encode(await load()))
+        async def load_encoded() -> Encoded:
+            return Encoded.of(await load())
 
         try:
-            raw = await self._cache.get_or_load(NAMESPACE, key, load_raw, type_=msgspec.Raw)
+            return await self._cache.get_or_load(NAMESPACE, key, load_encoded, type_=Encoded)
         except (RedisError, OSError) as exc:
             _logger.warning("cache unavailable, reading through", error=type(exc).__name__)
-            raw = await load_raw()
-        return bytes(raw)
+            return await load_encoded()
 
     async def invalidate(self) -> None:
         """Stop serving every cached catalog entry (call after the change committed)."""
@@ -67,10 +81,12 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return etag in candidates or "*" in candidates
 
 
-def json_response(request: Request[Any, Any, Any], body: bytes, max_age: int) -> Response[bytes]:
-    """`body` with validators: public caching for anonymous callers, private otherwise."""
+def json_response(
+    request: Request[Any, Any, Any], encoded: Encoded, max_age: int
+) -> Response[bytes]:
+    """The answer with validators: public caching for anonymous callers, private otherwise."""
     anonymous = optional_principal(request) is None
-    etag = etag_of(body)
+    etag = encoded.etag
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={max_age}" if anonymous else "private, no-cache",
@@ -78,7 +94,7 @@ def json_response(request: Request[Any, Any, Any], body: bytes, max_age: int) ->
     }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers, media_type=JSON)
-    return Response(content=body, status_code=200, headers=headers, media_type=JSON)
+    return Response(content=bytes(encoded.body), status_code=200, headers=headers, media_type=JSON)
 
 
 def private_response(value: Any) -> Response[bytes]:

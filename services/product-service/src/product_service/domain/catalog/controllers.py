@@ -23,6 +23,7 @@ from product_service.config import Settings
 from product_service.domain.catalog import schemas
 from product_service.domain.catalog._http import (
     CatalogCache,
+    Encoded,
     is_admin,
     json_response,
     private_response,
@@ -66,9 +67,9 @@ DEPENDENCIES = {
 }
 
 
-def _served(body: bytes, request: Request[Any, Any, Any], max_age: int) -> Any:
+def _served(encoded: Encoded, request: Request[Any, Any, Any], max_age: int) -> Any:
     """The cached bytes as the documented type (Litestar sends bytes as they are)."""
-    return json_response(request, body, max_age)
+    return json_response(request, encoded, max_age)
 
 
 class CategoryController(Controller):

@@ -9,6 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from shopkit.auth import TokenVerifier
+from shopkit.cache import redis_client
 from shopkit.health import HealthCheck, redis_check
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,7 +33,7 @@ class Identity:
             memory_kib=settings.identity.argon2_memory_kib,
             parallelism=settings.identity.argon2_parallelism,
         )
-        self.redis: Redis = Redis.from_url(settings.redis.url)
+        self.redis: Redis = redis_client(settings.redis)
         self.rate_limiter = LoginRateLimiter(self.redis, settings.identity)
         self.reset_limiter = PasswordResetRateLimiter(self.redis, settings.identity)
         self.service_clients = ServiceClients(settings.service_clients)
