@@ -163,25 +163,40 @@ def restore_on_hand(token: str, sku: str, on_hand: int) -> None:
 CUSTOMERS = RUN / "bench" / "customers.json"
 
 
+async def _post(client: httpx.AsyncClient, path: str, body: Any, headers: Any) -> httpx.Response:
+    """A POST that rides out a service being restarted (5xx or no answer) for ~20 s."""
+    for attempt in range(10):
+        try:
+            reply = await client.post(path, json=body, headers=headers)
+        except httpx.TransportError:
+            if attempt == 9:
+                raise
+        else:
+            if reply.status_code < 500 or attempt == 9:
+                return reply
+        await asyncio.sleep(2)
+    raise AssertionError("unreachable")
+
+
 async def _token(client: httpx.AsyncClient, entry: dict[str, Any], index: int) -> None:
     if entry.get("access_token") and entry.get("expires_at", 0) > time.time() + 600:
         return
     headers = {"X-Forwarded-For": address(200000 + index)}
     reply = None
     if entry.get("refresh_token"):
-        reply = await client.post(
-            "/api/auth/refresh", json={"refresh_token": entry["refresh_token"]}, headers=headers
+        reply = await _post(
+            client, "/api/auth/refresh", {"refresh_token": entry["refresh_token"]}, headers
         )
     if reply is None or reply.status_code != 200:
         login = {"email": entry["email"], "password": PASSWORD}
-        reply = await client.post("/api/auth/login", json=login, headers=headers)
+        reply = await _post(client, "/api/auth/login", login, headers)
         if reply.status_code != 200:
-            registered = await client.post(
-                "/api/auth/register", json={**login, "name": "Bench Buyer"}, headers=headers
+            registered = await _post(
+                client, "/api/auth/register", {**login, "name": "Bench Buyer"}, headers
             )
             if registered.status_code not in (201, 409):
                 raise RuntimeError(f"registering {entry['email']}: {registered.status_code}")
-            reply = await client.post("/api/auth/login", json=login, headers=headers)
+            reply = await _post(client, "/api/auth/login", login, headers)
     reply.raise_for_status()
     body = reply.json()
     entry.update(access_token=body["access_token"], refresh_token=body["refresh_token"],
