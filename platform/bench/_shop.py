@@ -4,6 +4,7 @@ the handful of public-API calls every profile needs (admin token, customers, cat
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import random
@@ -220,27 +221,43 @@ async def _customers(known: list[dict[str, Any]], save: Any) -> None:
         await asyncio.gather(*(one(client, i) for i in range(len(known))))
 
 
-def customers(count: int) -> list[str]:
-    """Access tokens of `count` registered, logged-in bench customers (the first run that needs
-    many registers them once: about 0.4 s of the shop's CPU each)."""
-    started = time.monotonic()
+def _load() -> list[dict[str, Any]]:
     try:
         known: list[dict[str, Any]] = json.loads(CUSTOMERS.read_text())
     except (OSError, ValueError):
         known = []
+    return known
+
+
+def _save(mine: list[dict[str, Any]]) -> None:
+    """Merge into the file under a lock, atomically: two benches (two engineers) may renew the
+    same customers at once; per customer the most recently issued tokens win."""
+    CUSTOMERS.parent.mkdir(parents=True, exist_ok=True)
+    with CUSTOMERS.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {entry["email"]: entry for entry in _load()}
+        for entry in mine:
+            theirs = merged.get(entry["email"])
+            if theirs is None or entry.get("expires_at", 0) >= theirs.get("expires_at", 0):
+                merged[entry["email"]] = entry
+        partial = CUSTOMERS.with_suffix(".partial")
+        partial.write_text(json.dumps(list(merged.values())))
+        partial.replace(CUSTOMERS)
+
+
+def customers(count: int) -> list[str]:
+    """Access tokens of `count` registered, logged-in bench customers (the first run that needs
+    many registers them once: about 0.4 s of the shop's CPU each)."""
+    started = time.monotonic()
+    known = _load()
     new = max(0, count - len(known))
     known += [{"email": f"bench-{uuid.uuid4().hex[:12]}@example.com"} for _ in range(new)]
-    CUSTOMERS.parent.mkdir(parents=True, exist_ok=True)
-
-    def save() -> None:
-        CUSTOMERS.write_text(json.dumps(known))
-
     if new > 50:
         print(f"    registering {new} new bench customers once (argon2; kept in {CUSTOMERS})")
     try:
-        asyncio.run(_customers(known[:count], save))
+        asyncio.run(_customers(known[:count], lambda: _save(known)))
     finally:
-        save()
+        _save(known)
     elapsed = time.monotonic() - started
     print(f"    {count} customers logged in ({elapsed:.1f}s, before the clock)", flush=True)
     return [str(entry["access_token"]) for entry in known[:count]]
