@@ -32,6 +32,8 @@ ADDRESS = {
     "postal_code": "10115", "country": "DE",
 }  # fmt: skip
 FINAL = {"confirmed", "cancelled", "refunded"}
+OUTCOMES = {"confirmed": "confirmed", "cancelled": "sold out",
+            "refunded": "sold out after paying (refunded)"}  # fmt: skip
 
 
 class Failed(Exception):
@@ -175,36 +177,41 @@ async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
         for i in range(config["browsers"])
     ]
 
-    async def buyer(index: int) -> dict[str, Any]:
-        token, ip = tokens[index], config["addresses"][index]
-        await asyncio.sleep(max(0.0, start - time.time()))
-        arrived = time.time()
-        first: float | None = None
-        queued = False
+    async def attempt(token: str, ip: str, arrived: float, seen: dict[str, Any]) -> dict[str, Any]:
         while True:
             try:
                 order_id, _ = await _buy(api, token, ip, sku, guest=False)
             except Failed as failure:
-                first = first or time.time() - arrived
+                seen["first"] = seen["first"] or time.time() - arrived
                 if failure.status in (429, 503) and failure.retry_after is not None:
-                    queued = True
-                    if time.time() - arrived + failure.retry_after < patience:
-                        await asyncio.sleep(failure.retry_after)
-                        continue
-                    answer = "queued"
-                elif failure.status in (409, 410, 422):
+                    seen["queued"] = True
+                    await asyncio.sleep(failure.retry_after)  # patience bounds the whole wait
+                    continue
+                if failure.status in (409, 410, 422):
                     answer = "sold out"
                 elif failure.kind == "timeout":
                     answer = "timeout"
                 else:
                     answer = f"error ({failure.kind})"
-                return {"answer": answer, "queued": queued, "first": first,
-                        "detail": str(failure), "seconds": time.time() - arrived}  # fmt: skip
-            first = first or time.time() - arrived
+                return {"answer": answer, "detail": str(failure)}
+            seen["first"] = seen["first"] or time.time() - arrived
             status = await _settle(api, token, ip, order_id, patience)
-            answer = {"confirmed": "confirmed", "cancelled": "sold out"}.get(status, status)
-            return {"answer": answer, "queued": queued, "first": first, "order_id": order_id,
-                    "seconds": time.time() - arrived}  # fmt: skip
+            answer = OUTCOMES.get(status, status)
+            return {"answer": answer, "order_id": order_id}
+
+    async def buyer(index: int) -> dict[str, Any]:
+        """One buyer's answer; `first` is when the shop first answered the checkout (order
+        placed, refused or queued), `seconds` when the buyer knew the outcome. A buyer gives up
+        after `patience` seconds in all (answer: timeout)."""
+        token, ip = tokens[index], config["addresses"][index]
+        await asyncio.sleep(max(0.0, start - time.time()))
+        arrived = time.time()
+        seen: dict[str, Any] = {"first": None, "queued": False}
+        try:
+            result = await asyncio.wait_for(attempt(token, ip, arrived, seen), patience)
+        except TimeoutError:
+            result = {"answer": "queued" if seen["queued"] else "timeout"}
+        return {**result, **seen, "seconds": time.time() - arrived}
 
     results = await asyncio.gather(*(buyer(i) for i in range(config["buyers"])))
     for task in browsing:

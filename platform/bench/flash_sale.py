@@ -94,7 +94,8 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.say(f"  refusals, by request and status: {dict(details) or 'none'}")
     ctx.say(
         f"time to a definite answer p50 / p95: {figures['answer_p50']:.2f} / "
-        f"{figures['answer_p95']:.2f} s; first reply p95 {figures['first_answer_p95']:.2f} s"
+        f"{figures['answer_p95']:.2f} s; checkout first answered (placed, refused or queued)"
+        f" p95 {figures['first_answer_p95']:.2f} s"
     )
     ctx.say(
         f"light browse during the sale: p95 {figures['browse_p95']:.0f} ms over"
