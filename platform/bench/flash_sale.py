@@ -84,10 +84,13 @@ def run(ctx: Context) -> dict[str, Any]:
         "browse_p95": round(percentile(browse, 0.95), 1), "browse_requests": len(browse),
         "browse_errors": browse_errors, "orders_placed_by_status": placed,
     }  # fmt: skip
-    exact = sold == units and figures["oversold"] == 0
+    held = after["reserved"]
+    figures["still_reserved"] = held
+    verdict = "OK" if figures["oversold"] == 0 else "OVERSOLD"
     ctx.say(f"confirmed {sold} of {units} units ({'exactly all' if sold == units else 'NOT all'}),"
-            f" oversold {figures['oversold']}, {gone} units gone from stock: "
-            f"{'OK' if exact else 'WRONG'}")  # fmt: skip
+            f" oversold {figures['oversold']} ({verdict}), {gone} units gone from stock"
+            + (f"; {held} still reserved by checkouts the buyers abandoned (released when the"
+               " reservations expire)" if held else ""))  # fmt: skip
     ctx.say(f"answers: {dict(answers)} ({figures['queued_first']} were queued first)")
     details = Counter(o["detail"] for o in outcomes if o.get("detail"))
     figures["refusals"] = dict(details)
