@@ -41,8 +41,8 @@ from shopkit.telemetry import (
     configure_logging,
     configure_tracing,
     metrics_controller,
+    metrics_middleware,
     opentelemetry_plugin,
-    prometheus_config,
 )
 
 __all__ = ["BEARER_SECURITY", "create_app", "request_id_middleware"]
@@ -122,14 +122,13 @@ def create_app(
         checks.insert(0, database_check(database.get_engine()))
 
     app_state = State({"health_checks": checks, **(state or {})})
-    metrics = prometheus_config(service)
     return Litestar(
         route_handlers=[HealthController, metrics_controller(), *route_handlers],
         exception_handlers=exception_handlers(),
         plugins=all_plugins,
         middleware=[
             request_id_middleware,
-            metrics.middleware,
+            metrics_middleware(service),
             *([auth_middleware] if auth_middleware else []),
             *middleware,
         ],

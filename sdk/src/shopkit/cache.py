@@ -12,6 +12,7 @@ by every process at its next read.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,7 +25,71 @@ import redis.asyncio as aioredis
 from shopkit.config import RedisSettings
 from shopkit.health import HealthCheck, redis_check
 
-__all__ = ["JsonCache", "RedisConnection", "redis_client"]
+__all__ = ["JsonCache", "LocalCache", "RedisConnection", "redis_client"]
+
+
+class LocalCache:
+    """This process's memory of up to `max_entries` values, each kept `ttl_seconds`.
+
+    For answers that may be a few seconds old (the gateway's micro-cache already serves public
+    reads that old): nothing is shared between processes and nothing invalidates an entry but
+    its age. The oldest entries go first when it is full.
+    """
+
+    def __init__(self, max_entries: int, ttl_seconds: float) -> None:
+        self._max_entries = max_entries
+        self._ttl = ttl_seconds
+        self._entries: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._loading: dict[Any, asyncio.Future[Any]] = {}
+
+    def get(self, key: Any) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        if self._max_entries <= 0:
+            return
+        self._entries[key] = (time.monotonic() + self._ttl, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    async def get_or_load(self, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+        """The kept value, or `load()`'s (then kept). Requests that miss the same key while it
+        loads wait for that one load instead of each loading it (no stampede on expiry)."""
+        value = self.get(key)
+        if value is not None:
+            return value
+        pending = self._loading.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not pending.cancelled() or (task is not None and task.cancelling()):
+                    raise
+            return await self.get_or_load(key, load)  # its loader went away: load it here
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            value = await load()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a failure with no one waiting is not "never seen"
+            raise
+        finally:
+            del self._loading[key]
+        self.put(key, value)
+        future.set_result(value)
+        return value
 
 
 def redis_client(settings: RedisSettings) -> aioredis.Redis:
@@ -63,8 +128,7 @@ class JsonCache:
         self._client = client
         self._prefix = prefix
         self._ttl = ttl_seconds
-        self._local_entries = local_entries
-        self._local: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._local = LocalCache(local_entries, ttl_seconds)
 
     async def _generation(self, namespace: str) -> int:
         raw = await self._client.get(f"{self._prefix}:{namespace}:generation")
@@ -80,25 +144,17 @@ class JsonCache:
         """The cached value, or `load()`'s result stored for `ttl_seconds`."""
         generation = await self._generation(namespace)
         full_key = f"{self._prefix}:{namespace}:{generation}:{key}"
-        if self._local_entries:
-            local = self._local.get(full_key)
-            if local is not None and local[0] > time.monotonic():
-                return local[1]
+        local = self._local.get(full_key)
+        if local is not None:
+            return local
         cached = await self._client.get(full_key)
         if cached is not None:
             value = msgspec.json.decode(cached, type=type_)
         else:
             value = await load()
             await self._client.set(full_key, msgspec.json.encode(value), ex=self._ttl)
-        if self._local_entries:
-            self._keep_locally(full_key, value)
+        self._local.put(full_key, value)
         return value
-
-    def _keep_locally(self, full_key: str, value: Any) -> None:
-        self._local[full_key] = (time.monotonic() + self._ttl, value)
-        self._local.move_to_end(full_key)
-        while len(self._local) > self._local_entries:
-            self._local.popitem(last=False)
 
     async def invalidate(self, namespace: str) -> None:
         """Every entry of `namespace` stops being served at once."""

@@ -217,3 +217,38 @@ async def test_an_unreachable_redis_is_a_503_to_retry() -> None:
         response = await client.get("/counter")
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "service-unavailable"
+
+
+@get("/fails", security=[{}])
+async def fails() -> None:
+    raise RuntimeError("broken on purpose")
+
+
+async def test_metrics_count_each_route_by_status_with_the_dashboards_labels() -> None:
+    app = create_app(service=ServiceSettings(name="metrics-sample"), route_handlers=[traced, fails])
+    async with client_for(app) as client:
+        for item in (1, 2):
+            await client.get(f"/traced/{item}")
+        await client.get("/fails")
+        await client.get("/health/live")
+        text = (await client.get("/metrics")).text
+    labels = 'app_name="metrics-sample",method="GET",path="/traced/{item}",service="metrics-sample"'
+    assert f'shopkit_requests_total{{{labels},status_code="200"}} 2.0' in _sorted_labels(text)
+    assert 'path="/fails"' in text
+    assert "shopkit_requests_error_total" in text
+    assert "shopkit_request_duration_seconds_bucket" in text
+    assert "/health/live" not in text
+
+
+def _sorted_labels(text: str) -> str:
+    """Exposition lines with their labels in name order, so the assertion reads plainly."""
+    lines = []
+    for line in text.splitlines():
+        if "{" in line and not line.startswith("#"):
+            name, rest = line.split("{", 1)
+            body, value = rest.rsplit("}", 1)
+            pairs = sorted(body.split('",'))
+            pairs = [p if p.endswith('"') else p + '"' for p in pairs]
+            line = f"{name}{{{','.join(pairs)}}}{value}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -28,13 +28,19 @@ pytest_plugins = ["shopkit.testing.plugin"]
 def settings(
     database_url: str, broker_settings: BrokerSettings, auth_settings: AuthSettings
 ) -> Settings:
-    """This service's settings against the session's own database, exchange and JWKS."""
+    """This service's settings against the session's own database, exchange and JWKS.
+
+    Searches are not remembered between requests here, so each test sees the index as its
+    events left it; test_search_api.py has the test of that memory.
+    """
     migrate(database_url, MIGRATIONS)
+    loaded = load_settings()
     return msgspec.structs.replace(
-        load_settings(),
+        loaded,
         database=DatabaseSettings(url=database_url, pool_size=5),
         broker=broker_settings,
         auth=auth_settings,
+        search=msgspec.structs.replace(loaded.search, results_cache_seconds=0),
     )
 
 

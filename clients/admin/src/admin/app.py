@@ -21,8 +21,8 @@ from shopkit.telemetry import (
     configure_logging,
     configure_tracing,
     metrics_controller,
+    metrics_middleware,
     opentelemetry_plugin,
-    prometheus_config,
 )
 
 from admin import __version__
@@ -57,7 +57,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.service)
     configure_tracing(settings.service, settings.telemetry)
-    metrics = prometheus_config(settings.service)  # /metrics: the RED dashboard's figures
     # Every gateway call is logged by our client on failure; httpx's line per request is noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -85,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[HealthController, metrics_controller(), admin, static],
         middleware=[
             request_id_middleware,
-            metrics.middleware,
+            metrics_middleware(settings.service),  # /metrics: the RED dashboard's figures
             session_config(settings.admin).middleware,
         ],
         plugins=[opentelemetry_plugin()],

@@ -19,8 +19,8 @@ from shopkit.telemetry import (
     configure_logging,
     configure_tracing,
     metrics_controller,
+    metrics_middleware,
     opentelemetry_plugin,
-    prometheus_config,
 )
 
 from storefront import templating
@@ -40,7 +40,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.service)
     configure_tracing(settings.service, settings.telemetry)
-    metrics = prometheus_config(settings.service)  # /metrics: the RED dashboard's figures
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call is noise
 
     @asynccontextmanager
@@ -69,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(server_timing_middleware),
             DefineMiddleware(request_id_middleware),
-            metrics.middleware,
+            metrics_middleware(settings.service),  # /metrics: the RED dashboard's figures
             session_config(settings.storefront).middleware,
         ],
         template_config=TemplateConfig(

@@ -173,8 +173,9 @@ def test_every_response_says_its_server_time(client: TestClient) -> None:  # typ
 
 
 def test_metrics_count_the_pages_served(client: TestClient) -> None:  # type: ignore[type-arg]
-    client.get("/no/such/page")
+    client.get("/login")
     metrics = client.get("/metrics").text
     assert "shopkit_requests_total{" in metrics
     assert 'service="storefront"' in metrics
-    assert 'status_code="404"' in metrics
+    assert 'path="/login"' in metrics
+    assert 'status_code="200"' in metrics

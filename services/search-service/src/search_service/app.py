@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Litestar
 from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
+from shopkit.cache import LocalCache
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "messaging": messaging,
             "settings": settings,
             "search_engine": engine,
+            "search_results": LocalCache(
+                settings.search.results_cache_entries, settings.search.results_cache_seconds
+            ),
         },
         telemetry=settings.telemetry,
     )

@@ -39,6 +39,10 @@ class SearchSettings(msgspec.Struct, frozen=True, kw_only=True):
     # pg_trgm word similarity a query needs to match a name it does not spell right.
     typo_threshold: float = 0.45
     suggest_limit: int = 8
+    # Each process answers a repeated search from memory for this long (the gateway already
+    # micro-caches anonymous searches): an index change shows within these seconds.
+    results_cache_seconds: float = 2.0
+    results_cache_entries: int = 1024
 
     def __post_init__(self) -> None:
         if self.default_currency not in self.currencies:

@@ -3,14 +3,20 @@ envelopes on the real broker through the app's own consumers."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import msgspec
 import pytest
 from catalog_events import deleted, price_changed, product, stock_changed
 from conftest import EventFeed
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from shopkit.messaging import Envelope
+from shopkit.testing import client_for
+
+from search_service.app import create_app
+from search_service.config import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -237,6 +243,23 @@ async def test_stock_changes_drive_the_in_stock_filter_and_facet(
     await catalog.send(stock_changed("p-wh-SKU", 9, minute=2))
     assert names(await search(client, in_stock="true")) == ["Cotton T-Shirt"]
     assert names(await search(client, in_stock="false", q="wireless")) == ["Wireless Headphones"]
+
+
+async def test_a_repeated_search_is_answered_from_memory_for_its_seconds_then_afresh(
+    settings: Settings, catalog: EventFeed
+) -> None:
+    remembering = msgspec.structs.replace(
+        settings, search=msgspec.structs.replace(settings.search, results_cache_seconds=0.5)
+    )
+    async with client_for(create_app(remembering)) as client:
+        await catalog.send(stock_changed("p-wh-SKU", 3))
+        assert "Wireless Headphones" in names(await search(client, in_stock="true"))
+        await catalog.send(stock_changed("p-wh-SKU", 0, minute=5))
+        # Within its seconds the same search is the remembered answer...
+        assert "Wireless Headphones" in names(await search(client, in_stock="true"))
+        await asyncio.sleep(0.6)
+        # ...and then the index's current one.
+        assert "Wireless Headphones" not in names(await search(client, in_stock="true"))
 
 
 async def test_stock_known_before_its_product_counts_when_the_product_arrives(

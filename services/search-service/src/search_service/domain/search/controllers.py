@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
+from shopkit.cache import LocalCache
 from shopkit.schemas import INT64_MAX
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +29,11 @@ async def provide_search_backend(
 ) -> SearchBackend:
     engine: SearchEngine = state["search_engine"]
     return engine.backend(db_session)
+
+
+async def provide_results_cache(state: State) -> LocalCache:
+    cache: LocalCache = state["search_results"]
+    return cache
 
 
 async def provide_settings(state: State) -> Settings:
@@ -50,6 +57,7 @@ class SearchController(Controller):
     dependencies = {
         "search_backend": Provide(provide_search_backend),
         "settings": Provide(provide_settings),
+        "results_cache": Provide(provide_results_cache),
     }
 
     @get("/", operation_id="searchProducts", security=[{}])
@@ -57,6 +65,7 @@ class SearchController(Controller):
         self,
         search_backend: NamedDependency[SearchBackend],
         settings: NamedDependency[Settings],
+        results_cache: NamedDependency[LocalCache],
         q: Annotated[str | None, QueryParameter(max_length=MAX_QUERY_LENGTH)] = None,
         category: Annotated[
             str | None, QueryParameter(description="A category slug; its subcategories match too.")
@@ -93,17 +102,25 @@ class SearchController(Controller):
             limit=limit,
             offset=offset,
         )
-        return await search_backend.search(query)
+        results: SearchResults = await results_cache.get_or_load(
+            msgspec.json.encode(query), lambda: search_backend.search(query)
+        )
+        return results
 
     @get("/suggest", operation_id="suggestProducts", security=[{}])
     async def suggest(
         self,
         search_backend: NamedDependency[SearchBackend],
         settings: NamedDependency[Settings],
+        results_cache: NamedDependency[LocalCache],
         q: Annotated[str, QueryParameter(max_length=MAX_QUERY_LENGTH)] = "",
     ) -> Suggestions:
         """Product names for autocomplete: prefix matches first, then close spellings."""
         text = normalise_text(q)
-        return Suggestions(
-            suggestions=await search_backend.suggest(text, settings.search.suggest_limit)
-        )
+        limit = settings.search.suggest_limit
+
+        async def suggest() -> Suggestions:
+            return Suggestions(suggestions=await search_backend.suggest(text, limit))
+
+        suggestions: Suggestions = await results_cache.get_or_load(("suggest", text), suggest)
+        return suggestions
