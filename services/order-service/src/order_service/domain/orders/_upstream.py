@@ -19,6 +19,7 @@ from uuid import UUID
 import httpx
 import msgspec
 import structlog
+from shopkit.cache import LocalCache
 from shopkit.config import HttpSettings
 from shopkit.errors import DomainError, InvalidInputError
 from shopkit.http import ServiceClient
@@ -28,6 +29,7 @@ _logger = structlog.get_logger("order_service.upstream")
 caller_token: ContextVar[str | None] = ContextVar("order_service_caller_token", default=None)
 
 CART, PRODUCT, PAYMENT = "cart-service", "product-service", "payment-service"
+RATES_SECONDS = 5.0
 
 
 class UpstreamRejectedError(DomainError):
@@ -118,6 +120,7 @@ class Upstreams:
         self.payment = ServiceClient(
             payment_url, settings=settings, name=PAYMENT, token_provider=service_token
         )
+        self._rates = LocalCache(max_entries=1, ttl_seconds=RATES_SECONDS)
 
     @asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
@@ -136,10 +139,19 @@ class Upstreams:
         return cart
 
     async def get_currency_rate(self, currency: str) -> str:
-        """How many units of `currency` one EUR buys now; 422 on currency if it is not sold in."""
-        listed: CurrencyList = _read(
-            await self.product.get("/api/currencies"), CurrencyList, PRODUCT
-        )
+        """How many units of `currency` one EUR buys now; 422 on currency if it is not sold in.
+
+        The rates are read at most every `RATES_SECONDS` per process (they change when an admin
+        edits them, not per order; every order used to read them again).
+        """
+
+        async def read_rates() -> CurrencyList:
+            listed: CurrencyList = _read(
+                await self.product.get("/api/currencies"), CurrencyList, PRODUCT
+            )
+            return listed
+
+        listed: CurrencyList = await self._rates.get_or_load("rates", read_rates)
         for item in listed.items:
             if item.code == currency:
                 return item.rate
