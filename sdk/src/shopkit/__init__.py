@@ -1,3 +1,3 @@
 """Shopkit SDK: the defaults every Shopkit service shares."""
 
-__version__ = "1.2.0"
+__version__ = "1.3.0"
