@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 from pathlib import Path
 
@@ -20,6 +21,9 @@ def serve() -> None:
     from granian.constants import Interfaces
 
     settings = get_settings().service
+    # The app's libraries are imported here, before granian forks its workers, so the workers
+    # share that memory instead of each importing its own copy (PSS per service drops).
+    importlib.import_module("{{ cookiecutter.package }}.app")
     Granian(
         "{{ cookiecutter.package }}.asgi:app",
         address=settings.host,
