@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,22 @@ def fetch(db: str, query: str, *args: Any) -> list[asyncpg.Record]:
 def on_hand_total() -> int:
     """Units on hand over every SKU and warehouse (inventory-service's own count)."""
     return int(fetch("inventory", "SELECT coalesce(sum(on_hand), 0) FROM stock")[0][0])
+
+
+def reserved_total() -> int:
+    """Units held by open reservations over every SKU."""
+    return int(fetch("inventory", "SELECT coalesce(sum(reserved), 0) FROM stock")[0][0])
+
+
+def wait_reserved(target: int, sku: str | None = None, patience: float = 30.0) -> int:
+    """Wait until inventory-service has committed or released what a run reserved (it does so
+    on order-service's events, a moment after the order's status changed); returns the count."""
+    deadline = time.monotonic() + patience
+    while True:
+        held = stock_of(sku)["reserved"] if sku else reserved_total()
+        if held <= target or time.monotonic() > deadline:
+            return held
+        time.sleep(0.5)
 
 
 def stock_of(sku: str) -> dict[str, int]:

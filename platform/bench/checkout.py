@@ -35,6 +35,7 @@ def run(ctx: Context) -> dict[str, Any]:
             f" {floor} free units each (enough for {AIM_PER_MIN}/min for {seconds} s)")  # fmt: skip
     tokens = _shop.customers(buyers)
     on_hand_before = _db.on_hand_total()
+    reserved_before = _db.reserved_total()
     start = time.time() + 2
     end = start + seconds
     config = {
@@ -47,6 +48,7 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.say(f"{buyers} customers buying for {seconds} s (load generator pid {driver.pid}) ...")
     driver.wait(timeout=seconds + 120)
     placed = _settle(start)
+    _db.wait_reserved(reserved_before)
     on_hand_after = _db.on_hand_total()
 
     records = read_records([ctx.work / "checkout.csv"])

@@ -26,10 +26,13 @@ from ._stats import endpoint_table, percentile, read_records, timeline
 
 
 def _sale_sku() -> str:
-    """A single-variant product's SKU (so the sale is one SKU of one product)."""
-    for item in _shop.catalog_skus(100)[::-1]:
-        return item.sku
-    raise RuntimeError("no SKU on sale")
+    """A SKU with no open reservation: one that an earlier checkout still holds would be
+    released during the sale and add units to it."""
+    skus = [s.sku for s in _shop.catalog_skus(100)][::-1]
+    for sku in skus:
+        if _db.stock_of(sku)["reserved"] == 0:
+            return sku
+    raise RuntimeError("every SKU on sale has open reservations; try again in a few minutes")
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -57,6 +60,7 @@ def run(ctx: Context) -> dict[str, Any]:
     try:
         driver.wait(timeout=patience * 3 + 60)
         placed = _settle_sale(start)
+        _db.wait_reserved(before["reserved"], sku)
         after = _db.stock_of(sku)
         sold = _db.units_confirmed_since(start, sku)
     finally:
