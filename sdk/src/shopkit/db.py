@@ -67,7 +67,7 @@ def sqlalchemy_config(
         engine_config=EngineConfig(
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
-            pool_timeout=settings.pool_timeout_seconds,
+            pool_timeout=settings.pool_timeout_seconds,  # type: ignore[arg-type]  # a float is fine
             pool_pre_ping=True,
             echo=settings.echo,
         ),
