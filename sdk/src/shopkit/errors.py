@@ -7,6 +7,7 @@ error responses by hand. Anything unexpected becomes a 500 that names only the r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import msgspec
@@ -226,16 +227,22 @@ _DATA_REASONS = {
 }
 
 
-def _data_exception(exc: BaseException) -> str | None:
-    """The SQLSTATE when `exc` (or what it wraps) is the database refusing a value, else None."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps (`__cause__`, else `__context__`), each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _data_exception(exc: BaseException) -> str | None:
+    """The SQLSTATE when `exc` (or what it wraps) is the database refusing a value, else None."""
+    for current in _chain(exc):
         if isinstance(current, DBAPIError):
             state = getattr(current.orig, "sqlstate", None)
             return state if isinstance(state, str) and state.startswith("22") else None
-        current = current.__cause__ or current.__context__
     return None
 
 
@@ -261,10 +268,7 @@ _UNAVAILABLE_STATES = ("53", "57P03")
 
 def _unavailable_cause(exc: BaseException) -> str | None:
     """What makes `exc` a 'not now' from our own infrastructure, or None."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in _chain(exc):
         state = getattr(current, "sqlstate", None) or getattr(
             getattr(current, "orig", None), "sqlstate", None
         )
@@ -274,7 +278,6 @@ def _unavailable_cause(exc: BaseException) -> str | None:
             return "database pool exhausted"
         if isinstance(current, RedisConnectionError | RedisTimeoutError):
             return f"redis {type(current).__name__}"
-        current = current.__cause__ or current.__context__
     return None
 
 
@@ -288,13 +291,11 @@ def _overloaded(request: Request[Any, Any, Any], cause: str) -> Response[bytes]:
 
 
 def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    """A database error: a refused value is 422, no free connection 503, else 500."""
+    """A database error: a refused value is 422, no free connection 503 (`_unexpected`
+    tells), else 500."""
     sqlstate = _data_exception(exc)
     if sqlstate is not None:
         return _refused_value(request, sqlstate)
-    cause = _unavailable_cause(exc)
-    if cause is not None:
-        return _overloaded(request, cause)
     return _unexpected(request, exc)
 
 
