@@ -16,14 +16,20 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pact import Pact
 from shopkit.auth import ServiceTokenProvider
-from shopkit.config import AuthSettings, BrokerSettings, DatabaseSettings
+from shopkit.config import AuthSettings, BrokerSettings, DatabaseSettings, RedisSettings
 from shopkit.messaging import Event, envelope_for, events_exchange, publish_envelope
 from shopkit.testing import client_for, find_pact_dir, migrate
 from upstream_pacts import CART, CUSTOMER_ID, PAYMENT, PRODUCT, all_pacts
 
 from order_service.__main__ import MIGRATIONS
 from order_service.app import create_app
-from order_service.config import SLUG, Settings, UpstreamSettings, load_settings
+from order_service.config import (
+    SLUG,
+    AdmissionSettings,
+    Settings,
+    UpstreamSettings,
+    load_settings,
+)
 
 pytest_plugins = ["shopkit.testing.plugin"]
 
@@ -62,18 +68,22 @@ def pact_mocks(upstream_pacts: dict[str, Pact]) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def settings(
     database_url: str,
+    redis_url: str,
     broker_settings: BrokerSettings,
     auth_settings: AuthSettings,
     pact_mocks: dict[str, str],
 ) -> Settings:
     """This service's settings against the session's own database, exchange and JWKS, with
-    checkout's HTTP calls going to the pact mock servers."""
+    checkout's HTTP calls going to the pact mock servers. Admission counts its claims under a
+    prefix of this session's own."""
     migrate(database_url, MIGRATIONS)
     return msgspec.structs.replace(
         load_settings(),
         database=DatabaseSettings(url=database_url, pool_size=5),
         broker=broker_settings,
         auth=auth_settings,
+        redis=RedisSettings(url=redis_url),
+        admission=AdmissionSettings(prefix=f"test:{uuid.uuid4().hex}:admission"),
         cart_service=UpstreamSettings(base_url=pact_mocks[CART]),
         product_service=UpstreamSettings(base_url=pact_mocks[PRODUCT]),
         payment_service=UpstreamSettings(base_url=pact_mocks[PAYMENT]),

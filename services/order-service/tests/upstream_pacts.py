@@ -40,6 +40,7 @@ PAYMENT_ID = "0193a5b2-7c1d-7e4f-9a10-00000000b001"
 RESERVATION_ID = "0193a5b2-7c1d-7e4f-9a10-00000000d001"
 SKU = "SKU-1"
 QUANTITY = 2
+AVAILABLE = 1000  # what the pact's cart says inventory-service has of SKU-1
 UNIT_PRICE_USD = 2159  # EUR 19.99 at the seeded rate 1.08
 USD_RATE = "1.08"
 
@@ -73,7 +74,12 @@ def cart_pact() -> Pact:
                 "id": match.str(CART_ID),
                 "customer_id": match.str(CUSTOMER_ID),
                 "lines": match.each_like(
-                    {"sku": match.str(SKU), "quantity": match.integer(QUANTITY)}, min=1
+                    {
+                        "sku": match.str(SKU),
+                        "quantity": match.integer(QUANTITY),
+                        "available": match.integer(AVAILABLE),
+                    },
+                    min=1,
                 ),
             },
             "application/json",

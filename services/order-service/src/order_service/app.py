@@ -15,12 +15,14 @@ from shopkit.auth import (
     client_credentials_provider,
     verifier_from_settings,
 )
+from shopkit.cache import RedisConnection
 from shopkit.db import sqlalchemy_config
 from shopkit.messaging import Messaging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_service.config import SLUG, Settings, get_settings
 from order_service.domain.orders import (
+    Admission,
     Checkout,
     CheckoutTimeoutSweeper,
     OrderController,
@@ -54,7 +56,14 @@ def create_app(
             session=session, payment_timeout_seconds=settings.order.payment_timeout_seconds
         )
 
-    register_handlers(messaging.consumer, orders)
+    redis = RedisConnection(settings.redis)
+    admission = Admission(
+        redis.client,
+        prefix=settings.admission.prefix,
+        hold_seconds=settings.admission.hold_seconds,
+        retry_after_seconds=settings.admission.retry_after_seconds,
+    )
+    register_handlers(messaging.consumer, orders, admission)
     upstreams = Upstreams(
         cart_url=settings.cart_service.base_url,
         product_url=settings.product_service.base_url,
@@ -76,13 +85,20 @@ def create_app(
         route_handlers=[OrderController],
         database=database,
         auth_middleware=auth_middleware(verifier),
+        # Not Redis: checkout goes on without admission when Redis is away.
         health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, upstreams.lifespan, sweeper.lifespan(), close_jwks],
+        lifespan=[
+            messaging.lifespan,
+            redis.lifespan,
+            upstreams.lifespan,
+            sweeper.lifespan(),
+            close_jwks,
+        ],
         state={
             "messaging": messaging,
             "settings": settings,
             "order_service": orders,
-            "checkout": Checkout(upstreams),
+            "checkout": Checkout(upstreams, admission),
             "sweeper": sweeper,
         },
         telemetry=settings.telemetry,

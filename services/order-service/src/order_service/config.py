@@ -41,6 +41,21 @@ class OrderSettings(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("the payment timeout and the sweep interval must be positive")
 
 
+class AdmissionSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`ADMISSION_*`: checkout admission in a rush (domain/orders/_admission.py)."""
+
+    # Where the units claimed by checkouts in flight are counted, one Redis key per SKU.
+    prefix: str = "order-service:admission"
+    # A claim whose reservation answer never arrives lapses after this long.
+    hold_seconds: float = 30.0
+    # What a shopper told `checkout-busy` is asked to wait before trying again.
+    retry_after_seconds: int = 2
+
+    def __post_init__(self) -> None:
+        if self.hold_seconds <= 0 or self.retry_after_seconds < 1:
+            raise ValueError("the hold and the retry delay must be positive")
+
+
 class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True):
     """`<NAME>_SERVICE_BASE_URL`: where another service's public API is."""
 
@@ -59,6 +74,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # payments with (`SERVICE_CLIENT_*`).
     service_client: ServiceClientSettings = msgspec.field(default_factory=ServiceClientSettings)
     order: OrderSettings = msgspec.field(default_factory=OrderSettings)
+    admission: AdmissionSettings = msgspec.field(default_factory=AdmissionSettings)
     cart_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3003")
     product_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3002")
     payment_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3005")
@@ -75,6 +91,7 @@ def load_settings() -> Settings:
         telemetry=from_env(TelemetrySettings),
         service_client=from_env(ServiceClientSettings),
         order=from_env(OrderSettings, prefix="ORDER_"),
+        admission=from_env(AdmissionSettings, prefix="ADMISSION_"),
         cart_service=from_env(
             UpstreamSettings, prefix="CART_SERVICE_", base_url="http://127.0.0.1:3003"
         ),

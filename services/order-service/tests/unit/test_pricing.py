@@ -21,7 +21,9 @@ def product(sku: str, amount: int, currency: str, status: str = "active") -> Pro
 
 def test_lines_and_total_in_yen_have_no_minor_units() -> None:
     products = {"A": product("A", 3238, "JPY"), "B": product("B", 162, "JPY")}
-    lines = price_lines([CartLine("A", 3), CartLine("B", 1)], products, "JPY")
+    lines = price_lines(
+        [CartLine("A", 3, available=10), CartLine("B", 1, available=10)], products, "JPY"
+    )
     assert [line.line_total for line in lines] == [Money(9714, "JPY"), Money(162, "JPY")]
     assert order_total(lines, "JPY") == Money(9876, "JPY")
     assert order_total(lines, "JPY").format() == "¥9,876"
@@ -29,7 +31,7 @@ def test_lines_and_total_in_yen_have_no_minor_units() -> None:
 
 def test_lines_and_total_in_dollars_are_exact_cents() -> None:
     products = {"A": product("A", 2159, "USD")}
-    lines = price_lines([CartLine("A", 7)], products, "USD")
+    lines = price_lines([CartLine("A", 7, available=10)], products, "USD")
     assert order_total(lines, "USD") == Money(15113, "USD")
     assert lines[0].name == "Product A"
 
@@ -38,10 +40,14 @@ def test_lines_and_total_in_dollars_are_exact_cents() -> None:
     ("lines", "products", "field"),
     [
         ([], {}, "cart_id"),
-        ([CartLine("GONE", 1)], {}, "cart_id"),
-        ([CartLine("A", 1)], {"A": product("A", 100, "USD", status="archived")}, "cart_id"),
-        ([CartLine("A", 0)], {"A": product("A", 100, "USD")}, "cart_id"),
-        ([CartLine("A", 1)], {"A": product("A", 100, "EUR")}, "currency"),
+        ([CartLine("GONE", 1, available=10)], {}, "cart_id"),
+        (
+            [CartLine("A", 1, available=10)],
+            {"A": product("A", 100, "USD", status="archived")},
+            "cart_id",
+        ),
+        ([CartLine("A", 0, available=10)], {"A": product("A", 100, "USD")}, "cart_id"),
+        ([CartLine("A", 1, available=10)], {"A": product("A", 100, "EUR")}, "currency"),
     ],
 )
 def test_a_cart_that_cannot_be_priced_is_refused_naming_the_field(

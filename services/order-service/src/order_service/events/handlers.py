@@ -16,7 +16,8 @@ from shopkit.messaging import Envelope, EventConsumer, payload_as
 from shopkit.money import Money
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from order_service.domain.orders import OrderService
+from order_service.db import models
+from order_service.domain.orders import Admission, OrderService
 
 
 class StockReserved(msgspec.Struct):
@@ -69,18 +70,25 @@ READERS: dict[str, type[msgspec.Struct]] = {
 OrdersFactory = Callable[[AsyncSession], OrderService]
 
 
-def register_handlers(consumer: EventConsumer, orders: OrdersFactory) -> None:
+def register_handlers(consumer: EventConsumer, orders: OrdersFactory, admission: Admission) -> None:
+    async def end_claims(order: models.Order | None) -> None:
+        """inventory-service has answered the order's reservation: its units are no longer
+        claimed by a checkout in flight (see domain/orders/_admission.py)."""
+        if order is not None:
+            lines = [(line.sku, line.quantity) for line in order.lines]
+            await admission.release(str(order.id), lines)
+
     @consumer.handler("inventory.reserved.v1", name="stock-reserved")
     async def stock_reserved(envelope: Envelope, session: AsyncSession) -> None:
         """Stock is held: wait for the payment, or confirm if it already came."""
         event = payload_as(envelope, StockReserved)
-        await orders(session).stock_reserved(event.order_id, event.reservation_id)
+        await end_claims(await orders(session).stock_reserved(event.order_id, event.reservation_id))
 
     @consumer.handler("inventory.reservation_failed.v1", name="stock-unavailable")
     async def stock_unavailable(envelope: Envelope, session: AsyncSession) -> None:
         """Not enough stock: the order is cancelled (out_of_stock)."""
         event = payload_as(envelope, StockReservationFailed)
-        await orders(session).stock_unavailable(event.order_id)
+        await end_claims(await orders(session).stock_unavailable(event.order_id))
 
     @consumer.handler("payment.succeeded.v1", name="payment-succeeded")
     async def payment_succeeded(envelope: Envelope, session: AsyncSession) -> None:

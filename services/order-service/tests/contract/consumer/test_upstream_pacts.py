@@ -12,6 +12,7 @@ from shopkit.errors import InvalidInputError
 from shopkit.messaging import decode_envelope, payload_as
 from shopkit.money import Money
 from upstream_pacts import (
+    AVAILABLE,
     CART,
     CART_ID,
     CUSTOMER_ID,
@@ -76,7 +77,10 @@ async def upstreams(pact_mocks: dict[str, str], service_tokens: ServiceTokenProv
 async def test_checkout_reads_the_customers_cart(upstreams: Upstreams) -> None:
     cart = await upstreams.get_cart(CART_ID)
     assert cart.customer_id == CUSTOMER_ID
-    assert [(line.sku, line.quantity) for line in cart.lines] == [(SKU, QUANTITY)]
+    # with what inventory-service has available, for admission to checkout
+    assert [(line.sku, line.quantity, line.available) for line in cart.lines] == [
+        (SKU, QUANTITY, AVAILABLE)
+    ]
 
 
 async def test_an_unknown_cart_is_422_on_cart_id(upstreams: Upstreams) -> None:

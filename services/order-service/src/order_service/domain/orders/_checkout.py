@@ -10,6 +10,7 @@ when the client retries.
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import msgspec
 from shopkit.auth import Principal
@@ -17,8 +18,9 @@ from shopkit.countries import check_country
 from shopkit.errors import InvalidInputError
 
 from order_service.db import models
+from order_service.domain.orders._admission import Admission, Claim
 from order_service.domain.orders._pricing import order_total, price_lines
-from order_service.domain.orders._upstream import Upstreams
+from order_service.domain.orders._upstream import Cart, Upstreams
 from order_service.domain.orders.schemas import OrderCreate
 from order_service.domain.orders.services import (
     IDEMPOTENCY_HEADER,
@@ -46,8 +48,9 @@ def check_key(key: str | None) -> str:
 
 
 class Checkout:
-    def __init__(self, upstreams: Upstreams) -> None:
+    def __init__(self, upstreams: Upstreams, admission: Admission) -> None:
         self.upstreams = upstreams
+        self.admission = admission
 
     async def place_order(
         self, principal: Principal, key: str, data: OrderCreate, orders: OrderService
@@ -68,6 +71,28 @@ class Checkout:
             raise InvalidInputError("cart_id", "no such cart")
         if not cart.lines:
             raise InvalidInputError("cart_id", "the cart is empty")
+        order_id = order_id_for(principal.subject, key)
+        claims = _claims(cart)
+        await self.admission.admit(str(order_id), claims)
+        try:
+            return await self._place(
+                principal, key, data, orders, order_id, cart, fingerprint, rate
+            )
+        except BaseException:
+            await self.admission.release(str(order_id), [(c.sku, c.quantity) for c in claims])
+            raise
+
+    async def _place(
+        self,
+        principal: Principal,
+        key: str,
+        data: OrderCreate,
+        orders: OrderService,
+        order_id: uuid.UUID,
+        cart: Cart,
+        fingerprint: str,
+        rate: str,
+    ) -> tuple[models.Order, bool]:
         skus = list(dict.fromkeys(line.sku for line in cart.lines))
         products = {}
         for start in range(0, len(skus), MAX_SKUS_PER_CALL):
@@ -75,8 +100,6 @@ class Checkout:
             products.update(await self.upstreams.get_products(chunk, data.currency))
         lines = price_lines(cart.lines, products, data.currency)
         total = order_total(lines, data.currency)
-
-        order_id = order_id_for(principal.subject, key)
         payment_id = await self.upstreams.create_payment(order_id, principal.subject, total, key)
         return await orders.place(
             PlaceOrder(
@@ -92,3 +115,13 @@ class Checkout:
                 payment_id=payment_id,
             )
         )
+
+
+def _claims(cart: Cart) -> list[Claim]:
+    """Units per SKU the cart asks for, with what inventory-service had available."""
+    quantities: dict[str, int] = {}
+    available: dict[str, int] = {}
+    for line in cart.lines:
+        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        available[line.sku] = line.available
+    return [Claim(sku, quantities[sku], available[sku]) for sku in sorted(quantities)]

@@ -44,6 +44,7 @@ class UpstreamRejectedError(DomainError):
 class CartLine(msgspec.Struct):
     sku: str
     quantity: int
+    available: int  # what inventory-service had available when cart-service read the cart
 
 
 class Cart(msgspec.Struct):

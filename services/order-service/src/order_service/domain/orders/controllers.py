@@ -63,7 +63,13 @@ class OrderController(Controller):
         "principal": Provide(provide_principal),
     }
 
-    @post("/", operation_id="placeOrder", guards=[requires_customer], status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="placeOrder",
+        guards=[requires_customer],
+        status_code=HTTP_201_CREATED,
+        responses=problem_responses(409, 429),
+    )
     async def place_order(
         self,
         request: Request[Any, Any, Any],
@@ -80,7 +86,11 @@ class OrderController(Controller):
         ] = None,
     ) -> Response[Order]:
         """Price the cart anew, lock the exchange rate, create the payment and store the order
-        `pending`: 201 with `payment_id`, or 200 with the same order for a key seen before."""
+        `pending`: 201 with `payment_id`, or 200 with the same order for a key seen before.
+
+        In a rush for scarce stock: 409 `sold-out` when inventory has less than the cart asks
+        for, 429 `checkout-busy` with `Retry-After` when every unit left is in other shoppers'
+        checkouts still waiting for their reservation (nothing stored, nothing charged)."""
         key = check_key(idempotency_key)
         token = caller_token.set(_bearer(request))
         try:

@@ -289,12 +289,13 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
 
     # --- the saga's steps (event handlers and the sweeper) -----------------------------
 
-    async def stock_reserved(self, order_id: uuid.UUID, reservation_id: str) -> None:
+    async def stock_reserved(self, order_id: uuid.UUID, reservation_id: str) -> models.Order | None:
+        """Returns the order (None if there is none), so its admission claims can end."""
         order = await self._saga_order(order_id, "inventory.reserved")
         if order is None:
-            return
+            return None
         if order.reservation_id is not None:
-            return  # already applied (a second reservation for one order is ignored too)
+            return order  # already applied (a second reservation for one order is ignored too)
         order.reservation_id = reservation_id
         if order.saga_step == SagaStep.PAID_AWAITING_RESERVATION:
             self._confirm(order, RESERVED)
@@ -305,15 +306,18 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
             # Cancelled meanwhile (timeout, payment failed): inventory releases by order id
             # when it handles order.cancelled, or when the reservation expires.
             self._note(order, "late_reservation_ignored")
+        return order
 
-    async def stock_unavailable(self, order_id: uuid.UUID) -> None:
+    async def stock_unavailable(self, order_id: uuid.UUID) -> models.Order | None:
+        """Returns the order (None if there is none), so its admission claims can end."""
         order = await self._saga_order(order_id, "inventory.reservation_failed")
         if order is None or OrderStatus(order.status) not in IN_CHECKOUT:
-            return
+            return order
         if order.saga_step == SagaStep.PAID_AWAITING_RESERVATION:
             # order.cancelled tells payment-service, which refunds the payment in full.
             _logger.warning("paid order out of stock; it is refunded", order_id=str(order_id))
         self._cancel(order, OUT_OF_STOCK)
+        return order
 
     async def payment_succeeded(self, order_id: uuid.UUID, payment_id: str, amount: Money) -> None:
         """Only the order's own payment, for exactly its total in its currency, pays for it.
