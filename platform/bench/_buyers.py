@@ -5,9 +5,11 @@ checkout: each customer buys in a loop: cart -> add a random SKU -> POST /api/or
 pm_card_visa -> poll the order once a second until confirmed or cancelled. After the window
 closes each customer finishes the order in hand, and starts no new one.
 
-flash: every buyer (a customer of its own) arrives at the same moment: cart -> add the sale
-SKU -> order -> pay -> poll; each buyer's answer (confirmed, sold out, queued, error, timeout)
-and how long it took are written out. A few light browsers read the catalog meanwhile.
+flash: every buyer (a customer of its own, with a connection of its own, as a browser has)
+arrives at the same moment: cart -> add the sale SKU -> order -> pay -> poll; a step answered
+429/503 with Retry-After is waited out and sent again (the cart built so far stays), until the
+buyer's patience ends; each buyer's answer (confirmed, sold out, queued, error, timeout) and how
+long it took are written out. A few light browsers read the catalog meanwhile.
 
 Writes one CSV line per request (see `_stats`) and a JSON file of per-order outcomes.
 """
@@ -19,9 +21,11 @@ import contextlib
 import json
 import random
 import resource
+import ssl
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,6 +36,7 @@ ADDRESS = {
     "postal_code": "10115", "country": "DE",
 }  # fmt: skip
 FINAL = {"confirmed", "cancelled", "refunded"}
+_TLS = ssl.create_default_context()
 OUTCOMES = {"confirmed": "confirmed", "cancelled": "sold out",
             "refunded": "sold out after paying (refunded)"}  # fmt: skip
 
@@ -54,6 +59,18 @@ class Failed(Exception):
 class Api:
     def __init__(self, client: httpx.AsyncClient, out: TextIO) -> None:
         self.client, self.out = client, out
+
+    @contextlib.asynccontextmanager
+    async def own_client(self) -> AsyncIterator[Api]:
+        """The same recorder over a client of its own, as a shopper's browser has: one httpx
+        pool shared by thousands of shoppers queues them inside the load generator (its pool
+        is searched linearly per request), which then, not the shop, sets the pace."""
+        limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+        async with httpx.AsyncClient(
+            base_url=self.client.base_url, limits=limits, timeout=self.client.timeout,
+            verify=_TLS,  # one context for all: building one per client blocks for ~10 ms
+        ) as client:  # fmt: skip
+            yield Api(client, self.out)
 
     async def call(
         self, endpoint: str, method: str, path: str, *, token: str | None, ip: str,
@@ -99,32 +116,52 @@ async def _settle(api: Api, token: str, ip: str, order_id: str, patience: float)
     return "timeout"
 
 
-async def _buy(api: Api, token: str, ip: str, sku: str, *, guest: bool) -> tuple[str, str]:
+OnBusy = Callable[[Failed], Awaitable[None]]
+
+
+async def _step(on_busy: OnBusy | None, call: Callable[[], Awaitable[Any]]) -> Any:
+    """One request of the flow; with `on_busy`, a 429/503 with Retry-After is waited out (by
+    `on_busy`) and the same request sent again, as a shopper presses the button again: the cart
+    built so far stays built."""
+    while True:
+        try:
+            return await call()
+        except Failed as failure:
+            if on_busy is None or failure.status not in (429, 503) or failure.retry_after is None:
+                raise
+            await on_busy(failure)
+
+
+async def _buy(
+    api: Api, token: str, ip: str, sku: str, *, guest: bool, on_busy: OnBusy | None = None
+) -> tuple[str, str]:
     """Cart, add, order, pay; returns (order id, payment id)."""
-    cart = await api.call(
-        "POST /api/carts", "POST", "/api/carts", token=None if guest else token, ip=ip,
+    auth = None if guest else token
+    cart = await _step(on_busy, lambda: api.call(
+        "POST /api/carts", "POST", "/api/carts", token=auth, ip=ip,
         json_body={"currency": "EUR"}, ok=(200, 201),
-    )  # fmt: skip
+    ))  # fmt: skip
     for line in cart.get("lines", []):  # left over from an order cart-service has not cleared
-        await api.call(
-            "DELETE /api/carts/{id}/items/{sku}", "DELETE",
-            f"/api/carts/{cart['id']}/items/{line['sku']}", token=token, ip=ip, ok=(200, 204),
-        )  # fmt: skip
-    await api.call(
-        "POST /api/carts/{id}/items", "POST", f"/api/carts/{cart['id']}/items",
-        token=None if guest else token, ip=ip, json_body={"sku": sku, "quantity": 1},
-        ok=(200, 201),
-    )  # fmt: skip
-    order = await api.call(
+        path = f"/api/carts/{cart['id']}/items/{line['sku']}"
+        await _step(on_busy, lambda path=path: api.call(
+            "DELETE /api/carts/{id}/items/{sku}", "DELETE", path, token=token, ip=ip,
+            ok=(200, 204),
+        ))  # fmt: skip
+    await _step(on_busy, lambda: api.call(
+        "POST /api/carts/{id}/items", "POST", f"/api/carts/{cart['id']}/items", token=auth,
+        ip=ip, json_body={"sku": sku, "quantity": 1}, ok=(200, 201),
+    ))  # fmt: skip
+    key = uuid.uuid4().hex
+    order = await _step(on_busy, lambda: api.call(
         "POST /api/orders", "POST", "/api/orders", token=token, ip=ip,
         json_body={"cart_id": cart["id"], "shipping_address": ADDRESS, "currency": "EUR"},
-        headers={"Idempotency-Key": uuid.uuid4().hex}, ok=(200, 201),
-    )  # fmt: skip
-    await api.call(
+        headers={"Idempotency-Key": key}, ok=(200, 201),
+    ))  # fmt: skip
+    await _step(on_busy, lambda: api.call(
         "POST /api/payments/{id}/confirm", "POST",
         f"/api/payments/{order['payment_id']}/confirm", token=token, ip=ip,
         json_body={"payment_method": "pm_card_visa"},
-    )  # fmt: skip
+    ))  # fmt: skip
     return str(order["id"]), str(order["payment_id"])
 
 
@@ -162,11 +199,12 @@ async def _browse(api: Api, config: dict[str, Any], until: float, index: int) ->
         ("browse: GET /api/search", "/api/search?q=headphones"),
         ("browse: GET /api/products/{id}", f"/api/products/{rng.choice(config['products'])}"),
     ]
-    while time.time() < until:
-        endpoint, path = rng.choice(reads)
-        with contextlib.suppress(Failed):
-            await api.call(endpoint, "GET", path, token=None, ip=ip)
-        await asyncio.sleep(0.5)
+    async with api.own_client() as own:
+        while time.time() < until:
+            endpoint, path = rng.choice(reads)
+            with contextlib.suppress(Failed):
+                await own.call(endpoint, "GET", path, token=None, ip=ip)
+            await asyncio.sleep(0.5)
 
 
 async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
@@ -177,16 +215,20 @@ async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
         for i in range(config["browsers"])
     ]
 
-    async def attempt(token: str, ip: str, arrived: float, seen: dict[str, Any]) -> dict[str, Any]:
+    async def attempt(
+        api: Api, token: str, ip: str, arrived: float, seen: dict[str, Any]
+    ) -> dict[str, Any]:
+
+        async def wait_out(failure: Failed) -> None:
+            seen["first"] = seen["first"] or time.time() - arrived
+            seen["queued"] = True
+            await asyncio.sleep(failure.retry_after or 1.0)  # patience bounds the whole wait
+
         while True:
             try:
-                order_id, _ = await _buy(api, token, ip, sku, guest=False)
+                order_id, _ = await _buy(api, token, ip, sku, guest=False, on_busy=wait_out)
             except Failed as failure:
                 seen["first"] = seen["first"] or time.time() - arrived
-                if failure.status in (429, 503) and failure.retry_after is not None:
-                    seen["queued"] = True
-                    await asyncio.sleep(failure.retry_after)  # patience bounds the whole wait
-                    continue
                 if failure.status in (409, 410, 422):
                     answer = "sold out"
                 elif failure.kind == "timeout":
@@ -204,13 +246,14 @@ async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
         placed, refused or queued), `seconds` when the buyer knew the outcome. A buyer gives up
         after `patience` seconds in all (answer: timeout)."""
         token, ip = tokens[index], config["addresses"][index]
-        await asyncio.sleep(max(0.0, start - time.time()))
-        arrived = time.time()
-        seen: dict[str, Any] = {"first": None, "queued": False}
-        try:
-            result = await asyncio.wait_for(attempt(token, ip, arrived, seen), patience)
-        except TimeoutError:
-            result = {"answer": "queued" if seen["queued"] else "timeout"}
+        async with api.own_client() as own:
+            await asyncio.sleep(max(0.0, start - time.time()))
+            arrived = time.time()
+            seen: dict[str, Any] = {"first": None, "queued": False}
+            try:
+                result = await asyncio.wait_for(attempt(own, token, ip, arrived, seen), patience)
+            except TimeoutError:
+                result = {"answer": "queued" if seen["queued"] else "timeout"}
         return {**result, **seen, "seconds": time.time() - arrived}
 
     results = await asyncio.gather(*(buyer(i) for i in range(config["buyers"])))
