@@ -25,7 +25,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     messaging = Messaging(settings.broker, SLUG, database.create_session_maker())
     redis = RedisConnection(settings.redis)
     catalog = HttpCatalog.from_urls(
-        settings.product_service.base_url, settings.inventory_service.base_url, settings.http
+        settings.product_service.base_url,
+        settings.inventory_service.base_url,
+        settings.http,
+        cache_seconds=settings.cart.catalog_cache_seconds,
     )
     store = CartStore(
         redis.client,

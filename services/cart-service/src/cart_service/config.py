@@ -42,10 +42,15 @@ class CartSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Distinct SKUs per cart; product-service answers at most 100 SKUs per lookup.
     max_lines: int = 100
     default_currency: str = "EUR"
+    # How long each process keeps product-service's and inventory-service's answer for a SKU
+    # (domain/carts/_catalog.py); 0 reads them on every cart read or change.
+    catalog_cache_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if self.guest_ttl_seconds < 1 or self.max_line_quantity < 1 or self.max_lines < 1:
             raise ValueError("cart limits must be positive")
+        if self.catalog_cache_seconds < 0:
+            raise ValueError("catalog_cache_seconds cannot be negative")
         if self.default_currency not in SUPPORTED_CURRENCIES:
             raise ValueError(f"default_currency must be one of {SUPPORTED_CURRENCIES}")
 

@@ -1,5 +1,13 @@
 """The catalog as the cart sees it: product facts and prices from product-service, availability
-from inventory-service, both read over HTTP at the moment a cart is read or changed.
+from inventory-service, both read over HTTP when a cart is read or changed.
+
+The cart shows what a shopper can buy: both are read as the public sees them (no token is
+forwarded; an admin's cart is a shopper's cart too), so one answer serves every caller. Each
+process keeps an answer per SKU for `cache_seconds` (1 s by default; `CART_CATALOG_CACHE_SECONDS`)
+and loads a SKU missed by many requests at once only once: in a rush on one SKU (a flash sale)
+a thousand carts cost two upstream calls a second, not two thousand. A cart may so be priced
+or counted a second behind the catalog; the order is priced anew by product-service and the
+stock is reserved by inventory-service, which stay the judges of both.
 
 `Catalog` is the port the cart's service depends on; `HttpCatalog` is the one implementation,
 the real `ServiceClient`s (timeouts, retries, circuit breaker). When either service cannot
@@ -8,12 +16,21 @@ answer, `ServiceUnavailable` (503) is raised rather than showing a cart priced f
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 import structlog
+from shopkit.cache import LocalCache
 from shopkit.config import HttpSettings
 from shopkit.http import ServiceClient, ServiceUnavailable
 
@@ -53,15 +70,10 @@ def _chunks(skus: Iterable[str]) -> list[list[str]]:
     return [unique[i : i + MAX_SKUS_PER_CALL] for i in range(0, len(unique), MAX_SKUS_PER_CALL)]
 
 
-def _auth(token: str | None) -> dict[str, str]:
-    """The caller's own token goes along (no service tokens yet); guests call anonymously."""
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
 async def _get_json(
-    client: ServiceClient, path: str, params: dict[str, str], token: str | None, type_: type[Any]
+    client: ServiceClient, path: str, params: dict[str, str], type_: type[Any]
 ) -> Any:
-    response = await client.get(path, params=params, headers=_auth(token))
+    response = await client.get(path, params=params)
     if response.status_code != 200:
         _logger.warning(
             "upstream_refused", dependency=client.name, path=path, status=response.status_code
@@ -74,16 +86,71 @@ async def _get_json(
         raise ServiceUnavailable(client.name) from exc
 
 
+_UNKNOWN = object()  # kept for a SKU the upstream does not know (or does not sell)
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+async def _cached(
+    cache: LocalCache, keys: Sequence[K], load_many: Callable[[list[K]], Awaitable[Mapping[K, Any]]]
+) -> dict[K, Any]:
+    """The value per key, from `cache` or loaded (several missing keys in one call; a single
+    one single-flight, so a rush on one key loads it once); unknown keys are left out."""
+    found: dict[K, Any] = {}
+    missing: list[K] = []
+    for key in dict.fromkeys(keys):
+        value = cache.get(key)
+        if value is None:
+            missing.append(key)
+        elif value is not _UNKNOWN:
+            found[key] = value
+    if len(missing) == 1:
+        key = missing[0]
+
+        async def load_one() -> Any:
+            return (await load_many([key])).get(key, _UNKNOWN)
+
+        value = await cache.get_or_load(key, load_one)
+        if value is not _UNKNOWN:
+            found[key] = value
+    elif missing:
+        loaded = await load_many(missing)
+        for key in missing:
+            value = loaded.get(key, _UNKNOWN)
+            cache.put(key, value)
+            if value is not _UNKNOWN:
+                found[key] = value
+    return found
+
+
 class HttpCatalog:
-    def __init__(self, products: ServiceClient, inventory: ServiceClient) -> None:
+    def __init__(
+        self,
+        products: ServiceClient,
+        inventory: ServiceClient,
+        *,
+        cache_seconds: float = 1.0,
+        cache_entries: int = 4096,
+    ) -> None:
         self._products = products
         self._inventory = inventory
+        self._product_cache = LocalCache(cache_entries, cache_seconds)
+        self._stock_cache = LocalCache(cache_entries, cache_seconds)
 
     @classmethod
-    def from_urls(cls, product_url: str, inventory_url: str, settings: HttpSettings) -> HttpCatalog:
+    def from_urls(
+        cls,
+        product_url: str,
+        inventory_url: str,
+        settings: HttpSettings | None,
+        *,
+        cache_seconds: float = 1.0,
+    ) -> HttpCatalog:
         return cls(
             ServiceClient(product_url, settings=settings, name=PRODUCT_SERVICE),
             ServiceClient(inventory_url, settings=settings, name=INVENTORY_SERVICE),
+            cache_seconds=cache_seconds,
         )
 
     @asynccontextmanager
@@ -97,27 +164,38 @@ class HttpCatalog:
     async def products(
         self, skus: Sequence[str], currency: str, token: str | None
     ) -> Mapping[str, ProductInfo]:
-        """The products behind `skus` priced in `currency`; unknown SKUs are simply absent."""
-        wanted = set(skus)
-        found: dict[str, ProductInfo] = {}
-        for chunk in _chunks(wanted):
-            page = await _get_json(
-                self._products,
-                "/api/products/skus",
-                {"skus": ",".join(chunk), "currency": currency},
-                token,
-                _ProductPage,
-            )
-            found.update((item.sku, item) for item in page.items if item.sku in wanted)
-        return found
+        """The products behind `skus` priced in `currency`, as the public sees them; unknown
+        SKUs (and those not on sale) are simply absent. `token` is not forwarded (see above)."""
+
+        async def load(keys: list[tuple[str, str]]) -> dict[tuple[str, str], ProductInfo]:
+            wanted = {sku for sku, _ in keys}
+            found: dict[tuple[str, str], ProductInfo] = {}
+            for chunk in _chunks(wanted):
+                page = await _get_json(
+                    self._products,
+                    "/api/products/skus",
+                    {"skus": ",".join(chunk), "currency": currency},
+                    _ProductPage,
+                )
+                found.update(((i.sku, currency), i) for i in page.items if i.sku in wanted)
+            return found
+
+        found = await _cached(self._product_cache, [(sku, currency) for sku in skus], load)
+        return {sku: info for (sku, _), info in found.items()}
 
     async def availability(self, skus: Sequence[str], token: str | None) -> Mapping[str, int]:
-        """How many of each SKU can be sold now; a SKU inventory does not know has none."""
-        wanted = set(skus)
-        found: dict[str, int] = {}
-        for chunk in _chunks(wanted):
-            page = await _get_json(
-                self._inventory, "/api/inventory", {"skus": ",".join(chunk)}, token, _StockPage
-            )
-            found.update((item.sku, item.available) for item in page.items if item.sku in wanted)
-        return found
+        """How many of each SKU a shopper can buy now; a SKU inventory does not know, or does
+        not sell, has none. `token` is not forwarded (see above)."""
+
+        async def load(keys: list[str]) -> dict[str, int]:
+            wanted = set(keys)
+            found: dict[str, int] = {}
+            for chunk in _chunks(wanted):
+                page = await _get_json(
+                    self._inventory, "/api/inventory", {"skus": ",".join(chunk)}, _StockPage
+                )
+                found.update((i.sku, i.available) for i in page.items if i.sku in wanted)
+            return found
+
+        found = await _cached(self._stock_cache, list(skus), load)
+        return {sku: int(count) for sku, count in found.items()}
