@@ -183,6 +183,14 @@ class Limit:
         count, unit = self.rate.removesuffix("r/s").removesuffix("r/m"), self.rate[-1]
         return max(1, math.ceil((60 if unit == "m" else 1) / int(count)))
 
+    @property
+    def queue_seconds(self) -> int:
+        """How long the last request a full burst queue holds waits (at least 1 s)."""
+        if self.rate is None:
+            return 1
+        count, unit = self.rate.removesuffix("r/s").removesuffix("r/m"), self.rate[-1]
+        return max(1, math.ceil(self.burst * (60 if unit == "m" else 1) / int(count)))
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -192,6 +200,11 @@ class Settings:
     api: Limit = Limit("50r/s", 100)
     auth: Limit = Limit("30r/m", 20)
     web: Limit = Limit("100r/s", 200)
+    # The shop-wide checkout queue: writes under a registry `queued` prefix (carts, orders)
+    # from every shopper together are passed on at most at this rate, in arrival order; up to
+    # `burst` wait their turn at the gateway, more are refused 429 with the queue's length as
+    # Retry-After. Size the rate to what the shop's cores can carry (platform/bench).
+    checkout: Limit = Limit("100r/s", 1000)
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     cors_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
     # How long an anonymous catalog/search answer is kept; with `cache_honour_max_age` the
@@ -229,6 +242,7 @@ class Settings:
             api=_limit(get("RATE_API"), get("BURST_API"), d.api, "API"),
             auth=_limit(get("RATE_AUTH"), get("BURST_AUTH"), d.auth, "AUTH"),
             web=_limit(get("RATE_WEB"), get("BURST_WEB"), d.web, "WEB"),
+            checkout=_limit(get("RATE_CHECKOUT"), get("BURST_CHECKOUT"), d.checkout, "CHECKOUT"),
             trusted_proxies=_proxies(get("TRUSTED_PROXIES"), d.trusted_proxies),
             cors_origins=_origins(get("CORS_ORIGINS"), d.cors_origins),
             cache_valid=_match(get("CACHE_VALID"), d.cache_valid, DURATION, "CACHE_VALID"),
@@ -361,6 +375,7 @@ class _Location:
     cached: bool = False
     strict: bool = False
     stream: bool = False
+    queued: bool = False
 
 
 INTERNAL_PATHS = ("= /metrics", "^~ /health/")
@@ -401,6 +416,9 @@ def render(
             locations.setdefault(f"= {path}", _Location(f"= {path}", s)).strict = True
         for path in s.streams:
             locations.setdefault(f"= {path}", _Location(f"= {path}", s)).stream = True
+        for path in s.queued:
+            for match in _matches(path):
+                locations.setdefault(match, _Location(match, s)).queued = True
     blocks = [_location(loc, settings) for loc in locations.values()]
     # Unknown API paths are a JSON 404 even when a web app has the catch-all `/`, and so are
     # that app's operational endpoints (metrics and health are for the platform, not the public).
@@ -416,6 +434,7 @@ def render(
         if match not in locations
     ]
     strict_paths = [p for s in routed for p in s.strict_limit]
+    queued_paths = [p for s in routed for p in s.queued]
     text = TEMPLATE.read_text()
     for key, value in {
         "{{prefix}}": str(prefix),
@@ -423,7 +442,7 @@ def render(
         "{{upstreams}}": upstreams,
         "{{locations}}": "\n".join(blocks),
         "{{real_ip}}": "".join(f"    set_real_ip_from {p};\n" for p in settings.trusted_proxies),
-        "{{limit_zones}}": _limit_zones(settings),
+        "{{limit_zones}}": _limit_zones(settings, queued_paths),
         "{{retry_after}}": _retry_after(settings, strict_paths),
         "{{cors_origins}}": "".join(
             f'        "{o}" $http_origin;\n' for o in settings.cors_origins
@@ -532,13 +551,23 @@ def _problem_location(problem: Problem, settings: Settings) -> str:
     )
 
 
-def _limit_zones(settings: Settings) -> str:
+def _limit_zones(settings: Settings, queued_paths: list[str]) -> str:
     zones = (
         ("shopkit_api", "$binary_remote_addr", settings.api),
         ("shopkit_auth", "$binary_remote_addr$uri", settings.auth),
         ("shopkit_web", "$binary_remote_addr", settings.web),
+        # One key for every shopper: the queue is the shop's, not an address's.
+        ("shopkit_checkout", "$shopkit_checkout_queue", settings.checkout),
     )
-    return "".join(
+    # The writes that join the checkout queue; every other request has an empty key, which
+    # nginx does not count.
+    queue = ['    map "$request_method:$uri" $shopkit_checkout_queue {\n', '        default "";\n']
+    queue += [
+        f'        "~^(POST|PUT|PATCH|DELETE):{re.escape(path)}(/|$)" shop;\n'
+        for path in queued_paths
+    ]
+    queue.append("    }\n")
+    return "".join(queue) + "".join(
         f"    limit_req_zone {key} zone={name}:10m rate={limit.rate};\n"
         for name, key, limit in zones
         if limit.rate is not None
@@ -546,9 +575,11 @@ def _limit_zones(settings: Settings) -> str:
 
 
 def _retry_after(settings: Settings, strict_paths: list[str]) -> str:
+    """Keyed by "<queue>:<uri>": a refused checkout write waits for the queue to drain."""
     lines = [f"        default {settings.web.retry_after};\n"]
-    lines += [f"        {path} {settings.auth.retry_after};\n" for path in strict_paths]
-    lines.append(f'        "~^/api(/|$)" {settings.api.retry_after};\n')
+    lines += [f'        ":{path}" {settings.auth.retry_after};\n' for path in strict_paths]
+    lines.append(f'        "~^shop:" {settings.checkout.queue_seconds};\n')
+    lines.append(f'        "~^:/api(/|$)" {settings.api.retry_after};\n')
     return "".join(lines)
 
 
@@ -576,6 +607,7 @@ def _location(loc: _Location, settings: Settings) -> str:
     notes = [f"app, team {s.team or '?'}" if s.is_app else f"team {s.team or '?'}"]
     notes += [n for n, on in (("micro-cached", loc.cached and not loc.stream),
                               ("strict limit", loc.strict),
+                              ("checkout queue", loc.queued),
                               ("event stream, unbuffered", loc.stream)) if on]  # fmt: skip
     body = []
     if s.is_app:
@@ -590,6 +622,9 @@ def _location(loc: _Location, settings: Settings) -> str:
     zone = "shopkit_web" if s.is_app else "shopkit_api"
     if general.rate is not None:
         body.append(f"limit_req zone={zone} burst={general.burst} nodelay;")
+    if loc.queued and settings.checkout.rate is not None:
+        # No nodelay: a write over the shop's pace waits its turn here, in arrival order.
+        body.append(f"limit_req zone=shopkit_checkout burst={settings.checkout.burst};")
     body.append(f"proxy_pass http://{s.upstream};")
     if loc.stream:
         # Server-Sent Events: no buffering, no gzip, no cache, a long read timeout.

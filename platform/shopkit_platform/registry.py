@@ -18,7 +18,7 @@ ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 KNOWN_KEYS = {
     "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team", "worker",
-    "processes",
+    "processes", "queued",
 }  # fmt: skip
 APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team", "processes"}
 MAX_PROCESSES = 8
@@ -43,6 +43,7 @@ class Service:
     kind: str = "service"
     internal: tuple[str, ...] = ()
     processes: int = 1
+    queued: tuple[str, ...] = ()
 
     @property
     def is_app(self) -> bool:
@@ -115,6 +116,7 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
     cached = _paths_under(table, "cached", routes, where)
     strict_limit = _paths_under(table, "strict_limit", routes, where)
     internal = _paths_under(table, "internal", routes, where)
+    queued = _paths_under(table, "queued", routes, where)
     team = table.get("team")
     if team is not None and not isinstance(team, str):
         raise RegistryError(f"{where}: team must be a string")
@@ -141,6 +143,7 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
         worker=worker,
         kind=kind,
         processes=processes,
+        queued=queued,
     )
 
 

@@ -120,9 +120,13 @@ def test_settings_come_from_gateway_variables() -> None:
             "GATEWAY_CACHE_HONOUR_MAX_AGE": "yes",
             "GATEWAY_READ_TIMEOUT": "1500ms",
             "GATEWAY_MAX_BODY": "4m",
+            "GATEWAY_RATE_CHECKOUT": "40r/s",
+            "GATEWAY_BURST_CHECKOUT": "400",
         }
     )
     assert settings.api == Limit("2r/m", 0)
+    assert settings.checkout == Limit("40r/s", 400)
+    assert settings.checkout.queue_seconds == 10  # a full queue drains in 400 / 40 s
     assert settings.api.retry_after == 30
     assert settings.auth.rate is None
     assert settings.web == Settings().web
@@ -145,6 +149,7 @@ def test_settings_come_from_gateway_variables() -> None:
     ("name", "value"),
     [
         ("RATE_API", "50r/s; include /etc/passwd"),
+        ("RATE_CHECKOUT", "fast"),
         ("BURST_AUTH", "-1"),
         ("TRUSTED_PROXIES", "127.0.0.1; allow all"),
         ("CORS_ORIGINS", "http://a.example $http_origin"),
@@ -662,6 +667,49 @@ def test_limits_answer_429_problems_and_login_is_limited_first(
     assert shop.call("/api/nothing").status == 404
     assert shop.call("/").status == 200
     assert shop.call("/static/app.js").status == 200
+
+
+@pytest.mark.integration
+def test_a_rush_of_checkout_writes_waits_its_turn_in_one_queue_and_a_full_queue_says_so(
+    gateways: Gateways,
+) -> None:
+    """Cart and order writes (registry `queued`) from every shopper share one queue: over the
+    rate they wait at the gateway in arrival order, up to the burst; beyond it, a 429 problem
+    whose Retry-After is the time the full queue takes to drain. Reads never wait in it."""
+    queue = Limit("4r/s", 3)
+    shop = gateways.start(
+        lambda up: [
+            Service(
+                "cart-service", up["carts"].port, routes=("/api/carts",), queued=("/api/carts",)
+            )
+        ],
+        ("carts",),
+        Settings(api=Limit(None, 0), checkout=queue),
+    )
+
+    def write(i: int) -> tuple[int, float, Reply]:
+        started = time.monotonic()
+        reply = shop.call(
+            "/api/carts", method="POST", body=b"{}",
+            headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.9.0.{i + 1}"},
+        )  # fmt: skip
+        return reply.status, time.monotonic() - started, reply
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(write, range(8)))
+    passed = sorted(seconds for status, seconds, _ in answers if status == 200)
+    refused = [reply for status, _, reply in answers if status == 429]
+    assert len(passed) == 4  # one at once, three queued (the burst)
+    assert len(refused) == 4
+    assert passed[-1] >= 0.5  # the last in line waited about three slots of 0.25 s
+    assert refused[0].headers["retry-after"] == str(queue.queue_seconds) == "1"
+    problem = refused[0].json()
+    assert problem["status"] == 429
+    assert problem["detail"].startswith("Checkout is taking more shoppers than it can serve")
+    # Reads are not in the queue, however full it is.
+    with ThreadPoolExecutor(8) as pool:
+        reads = list(pool.map(lambda _: shop.call("/api/carts/abc").status, range(8)))
+    assert reads == [200] * 8
 
 
 @pytest.mark.integration

@@ -108,6 +108,9 @@ def test_cached_and_strict_paths_must_lie_under_the_services_routes(tmp_path: Pa
     bad = USER_SERVICE.replace('team = "team-1"', 'team = "team-1"\ncached = ["/api/products"]')
     with pytest.raises(RegistryError, match="cached path '/api/products'"):
         load(write(tmp_path, bad))
+    bad = USER_SERVICE.replace('team = "team-1"', 'team = "team-1"\nqueued = ["/api/carts"]')
+    with pytest.raises(RegistryError, match="queued path '/api/carts'"):
+        load(write(tmp_path, bad))
 
 
 def test_the_committed_registry_routes_the_web_apps_and_caches_the_catalog() -> None:
@@ -119,3 +122,6 @@ def test_the_committed_registry_routes_the_web_apps_and_caches_the_catalog() -> 
     assert "/api/products" in by_slug["product-service"].cached
     assert "/api/search" in by_slug["search-service"].cached
     assert set(by_slug["user-service"].strict_limit) == {"/api/auth/login", "/api/auth/register"}
+    # a rush on checkout waits its turn at the gateway (cart and order writes)
+    assert by_slug["cart-service"].queued == ("/api/carts",)
+    assert by_slug["order-service"].queued == ("/api/orders",)
