@@ -49,7 +49,7 @@ class AdmissionSettings(msgspec.Struct, frozen=True, kw_only=True):
     # A claim whose reservation answer never arrives lapses after this long.
     hold_seconds: float = 30.0
     # What a shopper told `checkout-busy` is asked to wait before trying again.
-    retry_after_seconds: int = 2
+    retry_after_seconds: int = 3
 
     def __post_init__(self) -> None:
         if self.hold_seconds <= 0 or self.retry_after_seconds < 1:

@@ -64,7 +64,7 @@ async def test_units_claimed_by_a_checkout_in_flight_are_not_handed_out_twice(
     with pytest.raises(CheckoutBusyError) as busy:
         await admission.admit(second, [Claim("TEE-1", 2, 3)])
     assert busy.value.status_code == 429
-    assert busy.value.headers == {"Retry-After": "2"}
+    assert busy.value.headers == {"Retry-After": "3"}
     assert "1 free, 2 asked for" in str(busy.value.detail)
 
     await admission.admit(first, [Claim("TEE-1", 2, 3)])  # the same checkout again: still in
@@ -143,7 +143,7 @@ async def test_a_checkout_finding_every_unit_claimed_is_asked_to_come_back_and_s
         )
         assert busy.status_code == 429, busy.text
         assert busy.headers["content-type"].startswith("application/problem+json")
-        assert busy.headers["retry-after"] == "2"
+        assert busy.headers["retry-after"] == "3"
         assert busy.json()["code"] == "checkout-busy"
     finally:
         await apps_admission.release(rush, [(SKU, AVAILABLE)])

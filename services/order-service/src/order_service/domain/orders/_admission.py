@@ -12,8 +12,12 @@ only keeps checkouts out that cannot succeed now:
   yet, are not available either, though inventory-service cannot know it yet. They are counted
   in Redis, one sorted set per SKU shared by every order-service process: a member per admitted
   order (`<order id>|<quantity>`) scored with the time its claim lapses. A checkout that would
-  need units all claimed that way is told to come back: 429 `checkout-busy` with `Retry-After`,
-  since a claimed unit comes back when its reservation fails.
+  need units all claimed that way is told to come back: 429 `checkout-busy` with `Retry-After`.
+  It is not told sold out, because a claim is not a sale: until order-service has handled the
+  reservation's answer, a unit inventory-service already reserved is counted twice (in the
+  availability and as a claim), and a claimed unit comes back when its checkout fails. A first
+  version answered 409 here; in the bench's flash sale that left a unit unsold (a checkout
+  failed after its claim, and every other buyer had been told sold out).
 
 A claim ends when inventory-service answers the order's reservation (reserved or failed: then
 the availability in the next cart says the rest), when checkout fails before the order is
@@ -101,7 +105,7 @@ class Admission:
         *,
         prefix: str = "order-service:admission",
         hold_seconds: float = 30.0,
-        retry_after_seconds: int = 2,
+        retry_after_seconds: int = 3,
     ) -> None:
         self.redis = redis
         self.prefix = prefix

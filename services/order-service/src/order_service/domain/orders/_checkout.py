@@ -101,7 +101,7 @@ class Checkout:
         lines = price_lines(cart.lines, products, data.currency)
         total = order_total(lines, data.currency)
         payment_id = await self.upstreams.create_payment(order_id, principal.subject, total, key)
-        return await orders.place(
+        placed = await orders.place(
             PlaceOrder(
                 order_id=order_id,
                 customer_id=principal.subject,
@@ -115,6 +115,9 @@ class Checkout:
                 payment_id=payment_id,
             )
         )
+        # Committed here, not after the handler: if storing fails, the claims end (above).
+        await orders.commit()
+        return placed
 
 
 def _claims(cart: Cart) -> list[Claim]:

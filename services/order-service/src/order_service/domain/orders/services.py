@@ -191,6 +191,10 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         """Give the connection back before slow calls to other services."""
         await self.repo.session.rollback()
 
+    async def commit(self) -> None:
+        """Make what was staged durable now (checkout must know its order is stored)."""
+        await self.repo.session.commit()
+
     async def get_for(self, principal: Principal, order_id: uuid.UUID) -> models.Order:
         """The order if the caller owns it or is an admin; someone else's is simply not there."""
         order = await self.repo.get_one_or_none(id=order_id)
