@@ -25,6 +25,10 @@ class GatewaySettings(msgspec.Struct, frozen=True, kw_only=True):
     # Short: a shopper would rather see a friendly error than wait for a stuck service.
     timeout_seconds: float = 3.0
     connect_timeout_seconds: float = 1.0
+    # Cart and order writes may wait in the gateway's checkout queue in a rush (up to its
+    # GATEWAY_BURST_CHECKOUT / GATEWAY_RATE_CHECKOUT, 10 s by default): the shopper is in line,
+    # and giving up early would leave a write the gateway still passes on.
+    write_timeout_seconds: float = 15.0
 
 
 class StorefrontSettings(msgspec.Struct, frozen=True, kw_only=True):

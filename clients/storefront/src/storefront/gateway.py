@@ -14,6 +14,9 @@ from storefront.config import GatewaySettings
 log = structlog.get_logger(__name__)
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class ServiceUnavailable(Exception):
     """The gateway or a service behind it is down, failing or too slow: a friendly 502/503."""
 
@@ -56,6 +59,9 @@ class Gateway:
     def __init__(
         self, settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
+        self._write_timeout = httpx.Timeout(
+            settings.write_timeout_seconds, connect=settings.connect_timeout_seconds
+        )
         self._client = httpx.AsyncClient(
             base_url=settings.url.rstrip("/"),
             timeout=httpx.Timeout(
@@ -81,7 +87,12 @@ class Gateway:
         """The raw answer; any transport failure becomes `ServiceUnavailable` (503)."""
         try:
             return await self._client.request(
-                method, path, headers=dict(headers), params=params, json=json
+                method,
+                path,
+                headers=dict(headers),
+                params=params,
+                json=json,
+                timeout=self._client.timeout if method in READS else self._write_timeout,
             )
         except httpx.TimeoutException:
             log.warning("gateway timed out", method=method, path=path)
