@@ -59,22 +59,33 @@ def _available(shop: Gateway, code: str) -> int:
     return int(shop.call("GET", f"/api/inventory/{code}").json()["available"])
 
 
-def _order(
+def _place(
     shop: Gateway, token: str, code: str, quantity: int = 1, key: str | None = None
-) -> dict[str, Any]:
-    """A guest cart filled, claimed after login, and ordered in USD."""
+) -> tuple[Any, str]:
+    """A guest cart filled, claimed after login, and ordered in USD: the answer and the cart."""
     cart = shop.call("POST", "/api/carts", {"currency": "USD"}).json()
     added = shop.call("POST", f"/api/carts/{cart['id']}/items", {"sku": code, "quantity": quantity})
     assert added.status in (200, 201), added.body
     claimed = shop.call("POST", f"/api/carts/{cart['id']}/claim", token=token)
     assert claimed.status == 200, claimed.body
-    order = shop.call(
+    cart_id = claimed.json()["id"]
+    return _order_cart(shop, token, cart_id, key), cart_id
+
+
+def _order_cart(shop: Gateway, token: str, cart_id: str, key: str | None = None) -> Any:
+    return shop.call(
         "POST", "/api/orders",
-        {"cart_id": claimed.json()["id"], "shipping_address": ADDRESS, "currency": "USD"},
+        {"cart_id": cart_id, "shipping_address": ADDRESS, "currency": "USD"},
         token=token, headers={"Idempotency-Key": key or uuid.uuid4().hex},
     )  # fmt: skip
+
+
+def _order(
+    shop: Gateway, token: str, code: str, quantity: int = 1, key: str | None = None
+) -> dict[str, Any]:
+    order, cart_id = _place(shop, token, code, quantity, key)
     assert order.status == 201, order.body
-    return {**order.json(), "_cart_id": claimed.json()["id"]}
+    return {**order.json(), "_cart_id": cart_id}
 
 
 def _pay(shop: Gateway, token: str, order: dict[str, Any], method: str) -> dict[str, Any]:
@@ -149,16 +160,19 @@ def test_the_same_idempotency_key_twice_is_one_order_and_one_charge(
 def test_customers_racing_for_the_last_units_never_oversell(
     shop: Gateway, admin_token: str, sku: str
 ) -> None:
+    """Six shoppers for three units: three get an order, the others are told at once (sold out,
+    or busy while the three still wait for their reservation) and nothing is made for them;
+    one told busy who comes back is told sold out."""
     _set_available(shop, admin_token, sku, 3)
     on_hand_before = shop.call("GET", f"/api/inventory/{sku}").json()["on_hand"]
     shoppers = [_shopper(shop) for _ in range(6)]
-    orders: list[tuple[str, dict[str, Any]]] = []
+    answers: list[tuple[str, Any, str]] = []
     lock = threading.Lock()
 
     def buy(token: str) -> None:
-        order = _order(shop, token, sku)
+        answer, cart_id = _place(shop, token, sku)
         with lock:
-            orders.append((token, order))
+            answers.append((token, answer, cart_id))
 
     threads = [threading.Thread(target=buy, args=(token,)) for token in shoppers]
     for thread in threads:
@@ -166,18 +180,34 @@ def test_customers_racing_for_the_last_units_never_oversell(
     for thread in threads:
         thread.join(timeout=30)
 
+    orders = [(token, answer.json()) for token, answer, _ in answers if answer.status == 201]
+    refused = [(token, answer, cart) for token, answer, cart in answers if answer.status != 201]
+    assert len(orders) == 3
+    for _, answer, _ in refused:
+        problem = answer.json()
+        assert (answer.status, problem["code"]) in {(409, "sold-out"), (429, "checkout-busy")}
+        if answer.status == 429:
+            assert int(answer.headers["retry-after"]) >= 1
+
     def settled() -> list[str] | None:
         states = [_status(shop, token, order["id"]) for token, order in orders]
-        return states if all(s in ("awaiting_payment", "cancelled") for s in states) else None
+        return states if all(s == "awaiting_payment" for s in states) else None
 
-    states, _ = eventually(settled, seconds=15)
-    assert states.count("awaiting_payment") == 3
+    eventually(settled, seconds=15)
+    token, _, cart_id = refused[0]
+    again, _ = eventually(
+        lambda: (a := _order_cart(shop, token, cart_id)).status == 409 and a,
+        seconds=15,
+        every=0.5,
+    )
+    assert again.json()["code"] == "sold-out"
     for token, order in orders:
-        if _status(shop, token, order["id"]) == "awaiting_payment":
-            _pay(shop, token, order, "pm_card_visa")
+        _pay(shop, token, order, "pm_card_visa")
     eventually(
         lambda: sum(_status(shop, t, o["id"]) == "confirmed" for t, o in orders) == 3, seconds=10
     )
+    mine = [shop.call("GET", "/api/orders", token=t).json()["total"] for t, _, _ in refused]
+    assert mine == [0, 0, 0]  # nothing was made for the shoppers who were refused
     stock = shop.call("GET", f"/api/inventory/{sku}").json()
     assert stock["available"] == 0
     assert stock["on_hand"] == on_hand_before - 3  # exactly the three units sold

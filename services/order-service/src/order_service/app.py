@@ -62,6 +62,7 @@ def create_app(
         prefix=settings.admission.prefix,
         hold_seconds=settings.admission.hold_seconds,
         retry_after_seconds=settings.admission.retry_after_seconds,
+        settle_seconds=settings.admission.settle_seconds,
     )
     register_handlers(messaging.consumer, orders, admission)
     upstreams = Upstreams(

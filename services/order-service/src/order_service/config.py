@@ -50,9 +50,12 @@ class AdmissionSettings(msgspec.Struct, frozen=True, kw_only=True):
     hold_seconds: float = 30.0
     # What a shopper told `checkout-busy` is asked to wait before trying again.
     retry_after_seconds: int = 3
+    # How long a claim outlives its reservation's answer: longer than the availability a cart
+    # carries may be old (cart-service's CART_CATALOG_CACHE_SECONDS, 1 s).
+    settle_seconds: float = 2.0
 
     def __post_init__(self) -> None:
-        if self.hold_seconds <= 0 or self.retry_after_seconds < 1:
+        if self.hold_seconds <= 0 or self.retry_after_seconds < 1 or self.settle_seconds < 0:
             raise ValueError("the hold and the retry delay must be positive")
 
 

@@ -73,6 +73,21 @@ async def test_units_claimed_by_a_checkout_in_flight_are_not_handed_out_twice(
     await admission.admit(second, [Claim("TEE-1", 2, 3)])
 
 
+async def test_a_claim_outlives_its_reservations_answer_by_the_settle_time(
+    redis: Redis,
+) -> None:
+    """A cart's availability may be a second old: the units a reservation took are still free
+    in it, so the claim holding them must not end at once."""
+    admission = Admission(redis, prefix=f"test:{uuid.uuid4().hex}", settle_seconds=0.3)
+    first = order()
+    await admission.admit(first, [Claim("TEE-1", 2, 3)])
+    await admission.settle(first, [("TEE-1", 2)])
+    with pytest.raises(CheckoutBusyError):  # a cart that still shows 3 free
+        await admission.admit(order(), [Claim("TEE-1", 2, 3)])
+    await asyncio.sleep(0.4)
+    await admission.admit(order(), [Claim("TEE-1", 1, 1)])  # a fresh cart: 1 free
+
+
 async def test_a_rush_gets_exactly_as_many_checkouts_in_as_there_are_units(
     admission: Admission,
 ) -> None:
@@ -124,6 +139,13 @@ def apps_admission(redis: Redis, settings: Settings) -> Admission:
     return Admission(redis, prefix=settings.admission.prefix)
 
 
+async def claim_lapses_in(admission: Admission, order_id: str) -> float | None:
+    """Seconds until the order's claim lapses (Redis's clock), None if there is none."""
+    score = await admission.redis.zscore(f"{admission.prefix}:{SKU}", f"{order_id}|{QUANTITY}")
+    seconds, micros = await admission.redis.time()
+    return None if score is None else (score - (seconds * 1000 + micros // 1000)) / 1000
+
+
 async def claimed(admission: Admission, order_id: str) -> bool:
     score = await admission.redis.zscore(f"{admission.prefix}:{SKU}", f"{order_id}|{QUANTITY}")
     return score is not None
@@ -170,9 +192,12 @@ async def test_a_claim_ends_when_inventory_answers_the_reservation(
         reserved(placed) if answer == "reserved" else StockReservationFailed(order_id=placed["id"])
     )
     await publish(event)
-    for _ in range(200):
-        if not await claimed(apps_admission, placed["id"]):
+    # The claim now lapses ADMISSION_SETTLE_SECONDS (2) after the answer, no longer 30 s after
+    # the checkout.
+    for _ in range(100):
+        lapses = await claim_lapses_in(apps_admission, placed["id"])
+        if lapses is None or lapses <= 2.5:
             break
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
     else:
         pytest.fail("the claim outlived the reservation's answer")

@@ -76,7 +76,7 @@ def register_handlers(consumer: EventConsumer, orders: OrdersFactory, admission:
         claimed by a checkout in flight (see domain/orders/_admission.py)."""
         if order is not None:
             lines = [(line.sku, line.quantity) for line in order.lines]
-            await admission.release(str(order.id), lines)
+            await admission.settle(str(order.id), lines)
 
     @consumer.handler("inventory.reserved.v1", name="stock-reserved")
     async def stock_reserved(envelope: Envelope, session: AsyncSession) -> None:

@@ -19,9 +19,10 @@ only keeps checkouts out that cannot succeed now:
   version answered 409 here; in the bench's flash sale that left a unit unsold (a checkout
   failed after its claim, and every other buyer had been told sold out).
 
-A claim ends when inventory-service answers the order's reservation (reserved or failed: then
-the availability in the next cart says the rest), when checkout fails before the order is
-stored, or, if neither is seen (a lost event, a process killed), after `hold_seconds`.
+A claim ends `settle_seconds` after inventory-service answers the order's reservation (reserved
+or failed: then the availability in the next cart says the rest, once it is newer than the
+answer), at once when checkout fails before the order is stored, or, if neither is seen (a lost
+event, a process killed), after `hold_seconds`.
 
 Admission never makes an order possible that inventory-service would refuse, so a mistake here
 (a claim ended early, Redis restarted) costs only a wasted checkout, never an oversold unit. If
@@ -75,6 +76,19 @@ return {0}
 """
 
 
+# KEYS: the order's SKU sets. ARGV: member (`<order id>|<quantity>`) per key, then the grace in
+# ms. Each claim still there now lapses after the grace instead.
+_SETTLE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local grace = tonumber(ARGV[#KEYS + 1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', now + grace, ARGV[i])
+end
+return 0
+"""
+
+
 class Claim(msgspec.Struct, frozen=True):
     """Units of one SKU a checkout asks for, and how many inventory-service had available
     when the cart was read."""
@@ -106,12 +120,15 @@ class Admission:
         prefix: str = "order-service:admission",
         hold_seconds: float = 30.0,
         retry_after_seconds: int = 3,
+        settle_seconds: float = 2.0,
     ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.hold_ms = int(hold_seconds * 1000)
         self.retry_after_seconds = retry_after_seconds
+        self.settle_ms = int(settle_seconds * 1000)
         self._admit = redis.register_script(_ADMIT)
+        self._settle = redis.register_script(_SETTLE)
 
     def _key(self, sku: str) -> str:
         return f"{self.prefix}:{sku}"
@@ -147,8 +164,24 @@ class Admission:
             headers={"Retry-After": str(self.retry_after_seconds)},
         )
 
+    async def settle(self, order_id: str, lines: Sequence[tuple[str, int]]) -> None:
+        """inventory-service answered the order's reservation: its claims end after
+        `settle_seconds`, not at once. The availability a cart carries may be that old (cart-
+        service keeps it a second), and until it is newer than the reservation it still counts
+        the reserved units as free: ending the claim at once let a checkout in for units that
+        were gone (it was then cancelled out of stock)."""
+        if not lines:
+            return
+        members = [f"{order_id}|{quantity}" for _, quantity in lines]
+        try:
+            await self._settle(
+                keys=[self._key(sku) for sku, _ in lines], args=[*members, self.settle_ms]
+            )
+        except RedisError as exc:  # the claims lapse on their own
+            _logger.warning("admission settle skipped: Redis unavailable", error=str(exc))
+
     async def release(self, order_id: str, lines: Sequence[tuple[str, int]]) -> None:
-        """End the order's claims: its reservation was answered, or its checkout failed."""
+        """End the order's claims now: its checkout failed before the order was stored."""
         if not lines:
             return
         try:
