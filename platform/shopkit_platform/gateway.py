@@ -14,6 +14,7 @@ import ipaddress
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -152,6 +153,8 @@ UNAVAILABLE_STYLE = (
 # (--http1-header-read-timeout); nginx must retire a pooled connection before the upstream
 # does, or a request can be written into a connection that is being closed.
 UPSTREAM_KEEPALIVE = 32
+MAX_OPEN_FILES = 65536
+MAX_WORKER_CONNECTIONS = 16384
 UPSTREAM_KEEPALIVE_TIMEOUT = "20s"
 
 RATE = re.compile(r"^[1-9][0-9]{0,6}r/[sm]$")
@@ -392,8 +395,12 @@ def render(
     listen: str = DEFAULT_LISTEN,
     prefix: Path = NGINX_PREFIX,
     settings: Settings | None = None,
+    open_files_limit: int | None = None,
 ) -> str:
-    """The whole nginx.conf as text: one upstream per service, two locations per route prefix."""
+    """The whole nginx.conf as text: one upstream per service, two locations per route prefix.
+
+    `open_files_limit`: the hard open-files limit nginx will run under (default: this
+    process's)."""
     settings = Settings.from_env() if settings is None else settings
     routed = [s for s in services if s.routes]
     upstreams = "".join(
@@ -435,8 +442,11 @@ def render(
     ]
     strict_paths = [p for s in routed for p in s.strict_limit]
     queued_paths = [p for s in routed for p in s.queued]
+    open_files, worker_connections = _open_files(open_files_limit)
     text = TEMPLATE.read_text()
     for key, value in {
+        "{{open_files}}": str(open_files),
+        "{{worker_connections}}": str(worker_connections),
         "{{prefix}}": str(prefix),
         "{{listen}}": listen,
         "{{upstreams}}": upstreams,
@@ -549,6 +559,14 @@ def _problem_location(problem: Problem, settings: Settings) -> str:
         f"            return {problem.status} '{body}';\n"
         "        }\n\n"
     )
+
+
+def _open_files(hard: int | None) -> tuple[int, int]:
+    """(worker_rlimit_nofile, worker_connections): up to 65,536 files and 16,384 connections
+    per worker, within the hard open-files limit nginx will run under."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1] if hard is None else hard
+    files = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
+    return files, max(1024, min(MAX_WORKER_CONNECTIONS, files - 256))
 
 
 def _limit_zones(settings: Settings, queued_paths: list[str]) -> str:

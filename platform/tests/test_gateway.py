@@ -145,6 +145,17 @@ def test_settings_come_from_gateway_variables() -> None:
 
 
 @pytest.mark.unit
+def test_connections_are_sized_to_the_open_files_nginx_may_have() -> None:
+    """10,000 shoppers keep 10,000 connections open, each proxied request one more."""
+    roomy = gateway.render([], settings=Settings(), open_files_limit=1_048_576)
+    assert "worker_rlimit_nofile 65536;" in roomy
+    assert "worker_connections 16384;" in roomy
+    tight = gateway.render([], settings=Settings(), open_files_limit=4096)
+    assert "worker_rlimit_nofile 4096;" in tight
+    assert "worker_connections 3840;" in tight  # never more than a worker may open
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("name", "value"),
     [

@@ -32,7 +32,10 @@ HEADER = (
 
 def render() -> str:
     services = registry.load()
-    text = gateway.render(services, listen=LISTEN, prefix=PREFIX)
+    # The nginx image's master runs as root with the container's limit (1,048,576 by default).
+    text = gateway.render(
+        services, listen=LISTEN, prefix=PREFIX, open_files_limit=gateway.MAX_OPEN_FILES
+    )
     for service in services:
         local = f"server 127.0.0.1:{service.port} "
         if service.routes and local not in text:
