@@ -5,8 +5,9 @@ reservation that the saga takes minutes to work through.
 inventory-service stays the only judge of stock: it reserves or refuses each order. Admission
 only keeps checkouts out that cannot succeed now:
 
-- the cart order-service reads carries each line's availability, fresh from inventory-service
-  (stock on hand less what reservations hold). A line asking for more than that is sold out:
+- the cart order-service reads carries each line's availability from inventory-service (stock
+  on hand less what reservations hold; cart-service keeps it up to a second). A line asking for
+  more than that is sold out:
   409 `sold-out`, before any payment or order exists;
 - the units of checkouts already let in, whose reservation inventory-service has not answered
   yet, are not available either, though inventory-service cannot know it yet. They are counted
