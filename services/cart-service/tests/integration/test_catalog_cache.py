@@ -42,12 +42,8 @@ async def test_a_rush_on_one_sku_reads_the_catalog_once(catalog_urls: tuple[str,
     seen: Counter[str] = Counter()
     catalog = counted_catalog(catalog_urls, seen, cache_seconds=5)
     async with catalog.lifespan():
-        priced = await asyncio.gather(
-            *(catalog.products(["LOW-1"], "EUR", token=f"shopper-{i}") for i in range(200))
-        )
-        counts = await asyncio.gather(
-            *(catalog.availability(["LOW-1"], token=f"shopper-{i}") for i in range(200))
-        )
+        priced = await asyncio.gather(*(catalog.products(["LOW-1"], "EUR") for i in range(200)))
+        counts = await asyncio.gather(*(catalog.availability(["LOW-1"]) for i in range(200)))
     assert {p["LOW-1"].price.amount for p in priced} == {1999}
     assert {c["LOW-1"] for c in counts} == {3}
     assert seen == Counter({"/api/products/skus": 1, "/api/inventory": 1})
@@ -59,9 +55,9 @@ async def test_only_what_is_not_kept_is_read_and_unknown_skus_are_remembered_as_
     seen: Counter[str] = Counter()
     catalog = counted_catalog(catalog_urls, seen, cache_seconds=5)
     async with catalog.lifespan():
-        first = await catalog.availability(["SKU-1", "GHOST-1"], token=None)
-        again = await catalog.availability(["SKU-1", "GHOST-1", "SKU-2"], token=None)
-        once_more = await catalog.availability(["GHOST-1", "SKU-2"], token=None)
+        first = await catalog.availability(["SKU-1", "GHOST-1"])
+        again = await catalog.availability(["SKU-1", "GHOST-1", "SKU-2"])
+        once_more = await catalog.availability(["GHOST-1", "SKU-2"])
     assert first == {"SKU-1": 500}
     assert again == {"SKU-1": 500, "SKU-2": 500}
     assert once_more == {"SKU-2": 500}
@@ -74,8 +70,8 @@ async def test_an_answer_older_than_the_cache_time_is_read_again(
     seen: Counter[str] = Counter()
     catalog = counted_catalog(catalog_urls, seen, cache_seconds=0.2)
     async with catalog.lifespan():
-        await catalog.availability(["SKU-1"], token=None)
-        await catalog.availability(["SKU-1"], token=None)
+        await catalog.availability(["SKU-1"])
+        await catalog.availability(["SKU-1"])
         await asyncio.sleep(0.3)
-        await catalog.availability(["SKU-1"], token=None)
+        await catalog.availability(["SKU-1"])
     assert seen["/api/inventory"] == 2

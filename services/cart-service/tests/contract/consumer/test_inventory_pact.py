@@ -40,5 +40,5 @@ async def test_the_cart_reads_availability_by_sku(pact: Pact) -> None:
     with pact_mock_server(pact) as url:
         catalog = HttpCatalog.from_urls("http://127.0.0.1:9", url, settings=None)
         async with catalog.lifespan():
-            available = await catalog.availability(["SKU-2", "SKU-1"], token=None)
+            available = await catalog.availability(["SKU-2", "SKU-1"])
     assert available == {"SKU-1": 5, "SKU-2": 5}

@@ -60,8 +60,8 @@ async def test_the_cart_reads_names_prices_and_status_by_sku(pact: Pact) -> None
     with pact_mock_server(pact) as url:
         catalog = HttpCatalog.from_urls(url, "http://127.0.0.1:9", settings=None)
         async with catalog.lifespan():
-            found = await catalog.products(["SKU-2", "SKU-1"], "USD", token=None)
-            unknown = await catalog.products(["NO-SUCH-SKU"], "EUR", token=None)
+            found = await catalog.products(["SKU-2", "SKU-1"], "USD")
+            unknown = await catalog.products(["NO-SUCH-SKU"], "EUR")
     assert sorted(found) == ["SKU-1", "SKU-2"]
     assert found["SKU-1"].price == Money(2159, "USD")
     assert found["SKU-1"].name == "Product SKU-1"

@@ -45,11 +45,9 @@ _logger = structlog.get_logger(__name__)
 
 
 class Catalog(Protocol):
-    async def products(
-        self, skus: Sequence[str], currency: str, token: str | None
-    ) -> Mapping[str, ProductInfo]: ...
+    async def products(self, skus: Sequence[str], currency: str) -> Mapping[str, ProductInfo]: ...
 
-    async def availability(self, skus: Sequence[str], token: str | None) -> Mapping[str, int]: ...
+    async def availability(self, skus: Sequence[str]) -> Mapping[str, int]: ...
 
 
 class _ProductPage(msgspec.Struct):
@@ -161,11 +159,9 @@ class HttpCatalog:
             await self._products.aclose()
             await self._inventory.aclose()
 
-    async def products(
-        self, skus: Sequence[str], currency: str, token: str | None
-    ) -> Mapping[str, ProductInfo]:
+    async def products(self, skus: Sequence[str], currency: str) -> Mapping[str, ProductInfo]:
         """The products behind `skus` priced in `currency`, as the public sees them; unknown
-        SKUs (and those not on sale) are simply absent. `token` is not forwarded (see above)."""
+        SKUs (and those not on sale) are simply absent."""
 
         async def load(keys: list[tuple[str, str]]) -> dict[tuple[str, str], ProductInfo]:
             wanted = {sku for sku, _ in keys}
@@ -183,9 +179,9 @@ class HttpCatalog:
         found = await _cached(self._product_cache, [(sku, currency) for sku in skus], load)
         return {sku: info for (sku, _), info in found.items()}
 
-    async def availability(self, skus: Sequence[str], token: str | None) -> Mapping[str, int]:
+    async def availability(self, skus: Sequence[str]) -> Mapping[str, int]:
         """How many of each SKU a shopper can buy now; a SKU inventory does not know, or does
-        not sell, has none. `token` is not forwarded (see above)."""
+        not sell, has none."""
 
         async def load(keys: list[str]) -> dict[str, int]:
             wanted = set(keys)

@@ -22,12 +22,6 @@ async def provide_carts(request: Request[Any, Any, Any]) -> CartService:
     return service
 
 
-def _token(request: Request[Any, Any, Any]) -> str | None:
-    """The caller's bearer token, forwarded to product- and inventory-service."""
-    auth = request.scope.get("auth")
-    return auth if isinstance(auth, str) else None
-
-
 class CartController(Controller):
     path = "/api/carts"
     tags = ["carts"]
@@ -53,7 +47,7 @@ class CartController(Controller):
         """A guest cart (no token), or the customer's one cart: 201 when it was created, 200
         with the same cart when the customer already has one."""
         cart, created = await carts.create(
-            optional_principal(request), data.currency if data else None, _token(request)
+            optional_principal(request), data.currency if data else None
         )
         return Response(cart, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
@@ -68,7 +62,7 @@ class CartController(Controller):
         ] = None,
     ) -> Cart:
         """The cart priced now; a customer cart only for its owner (or an admin)."""
-        return await carts.get(cart_id, optional_principal(request), currency, _token(request))
+        return await carts.get(cart_id, optional_principal(request), currency)
 
     @post(
         "/{cart_id:str}/items", operation_id="addCartItem", security=ANYONE, status_code=HTTP_200_OK
@@ -81,9 +75,7 @@ class CartController(Controller):
         data: JSONBody[LineAdd],
     ) -> Cart:
         """Add to the SKU's line (a new line if there is none); at most 99 per line."""
-        return await carts.add_line(
-            cart_id, optional_principal(request), data.sku, data.quantity, _token(request)
-        )
+        return await carts.add_line(cart_id, optional_principal(request), data.sku, data.quantity)
 
     @patch("/{cart_id:str}/items/{sku:str}", operation_id="updateCartItem", security=ANYONE)
     async def update_item(
@@ -94,9 +86,7 @@ class CartController(Controller):
         sku: FromPath[str],
         data: JSONBody[LineUpdate],
     ) -> Cart:
-        return await carts.update_line(
-            cart_id, optional_principal(request), sku, data.quantity, _token(request)
-        )
+        return await carts.update_line(cart_id, optional_principal(request), sku, data.quantity)
 
     @delete(
         "/{cart_id:str}/items/{sku:str}",
@@ -111,7 +101,7 @@ class CartController(Controller):
         cart_id: FromPath[str],
         sku: FromPath[str],
     ) -> Cart:
-        return await carts.remove_line(cart_id, optional_principal(request), sku, _token(request))
+        return await carts.remove_line(cart_id, optional_principal(request), sku)
 
     @post(
         "/{cart_id:str}/claim",
@@ -126,4 +116,4 @@ class CartController(Controller):
         cart_id: FromPath[str],
     ) -> Cart:
         """Merge the guest cart `cart_id` into the caller's cart, which is returned."""
-        return await carts.claim(cart_id, current_principal(request), _token(request))
+        return await carts.claim(cart_id, current_principal(request))

@@ -34,9 +34,7 @@ class CartService:
         self.catalog = catalog
         self.settings = settings
 
-    async def create(
-        self, principal: Principal | None, currency: str | None, token: str | None
-    ) -> tuple[Cart, bool]:
+    async def create(self, principal: Principal | None, currency: str | None) -> tuple[Cart, bool]:
         """A customer's one cart (created once), or a new guest cart; True when created."""
         currency = checked_currency(currency or self.settings.default_currency)
         if is_customer(principal):
@@ -44,33 +42,29 @@ class CartService:
             stored, created = await self.store.customer_cart(principal.subject, currency)
         else:
             stored, created = await self.store.create_guest_cart(currency), True
-        return await self._priced(stored, stored.currency, token), created
+        return await self._priced(stored, stored.currency), created
 
-    async def get(
-        self, cart_id: str, principal: Principal | None, currency: str | None, token: str | None
-    ) -> Cart:
+    async def get(self, cart_id: str, principal: Principal | None, currency: str | None) -> Cart:
         stored = await self._cart_for(cart_id, principal, reading=True)
-        return await self._priced(stored, checked_currency(currency or stored.currency), token)
+        return await self._priced(stored, checked_currency(currency or stored.currency))
 
     async def add_line(
-        self, cart_id: str, principal: Principal | None, sku: str, quantity: int, token: str | None
+        self, cart_id: str, principal: Principal | None, sku: str, quantity: int
     ) -> Cart:
         stored = await self._cart_for(cart_id, principal)
-        available = await self._sellable(stored, sku, token)
+        available = await self._sellable(stored, sku)
         await self._change(stored, sku, Change.ADD, quantity, available)
-        return await self._reloaded(stored, token)
+        return await self._reloaded(stored)
 
     async def update_line(
-        self, cart_id: str, principal: Principal | None, sku: str, quantity: int, token: str | None
+        self, cart_id: str, principal: Principal | None, sku: str, quantity: int
     ) -> Cart:
         stored = await self._cart_for(cart_id, principal)
-        available = await self._sellable(stored, sku, token)
+        available = await self._sellable(stored, sku)
         await self._change(stored, sku, Change.SET, quantity, available)
-        return await self._reloaded(stored, token)
+        return await self._reloaded(stored)
 
-    async def remove_line(
-        self, cart_id: str, principal: Principal | None, sku: str, token: str | None
-    ) -> Cart:
+    async def remove_line(self, cart_id: str, principal: Principal | None, sku: str) -> Cart:
         stored = await self._cart_for(cart_id, principal)
         current = stored.lines.get(sku, 0)
         while current:
@@ -81,9 +75,9 @@ class CartService:
                 raise CartNotFound
             if status != MOVED:
                 break
-        return await self._reloaded(stored, token)
+        return await self._reloaded(stored)
 
-    async def claim(self, guest_cart_id: str, principal: Principal, token: str | None) -> Cart:
+    async def claim(self, guest_cart_id: str, principal: Principal) -> Cart:
         """Merge the guest cart into the caller's cart: quantities added as far as stock (and
         the per-line cap) allows; SKUs no longer on sale are dropped; the guest cart is gone."""
         guest = await self.store.load(guest_cart_id)
@@ -91,10 +85,10 @@ class CartService:
             raise CartNotFound
         own, _ = await self.store.customer_cart(principal.subject, guest.currency)
         if guest.id == own.id:
-            return await self._priced(own, own.currency, token)
+            return await self._priced(own, own.currency)
         skus = list(guest.lines)
-        products = await self.catalog.products(skus, own.currency, token) if skus else {}
-        availability = await self.catalog.availability(skus, token) if skus else {}
+        products = await self.catalog.products(skus, own.currency) if skus else {}
+        availability = await self.catalog.availability(skus) if skus else {}
         taken = await self.store.take_guest_lines(guest.id)
         if taken is None:  # claimed (or expired) in the meantime
             raise CartNotFound
@@ -105,7 +99,7 @@ class CartService:
             await self._change(
                 own, sku, Change.MERGE, quantity, availability.get(sku, 0), refuse_full=False
             )
-        return await self._reloaded(own, token)
+        return await self._reloaded(own)
 
     async def clear(self, cart_id: str) -> None:
         await self.store.clear(cart_id)
@@ -126,12 +120,12 @@ class CartService:
             return stored
         raise CartNotFound
 
-    async def _sellable(self, stored: StoredCart, sku: str, token: str | None) -> int:
+    async def _sellable(self, stored: StoredCart, sku: str) -> int:
         """The SKU's availability, if the catalog sells it (else 422 naming `sku`)."""
-        product = (await self.catalog.products([sku], stored.currency, token)).get(sku)
+        product = (await self.catalog.products([sku], stored.currency)).get(sku)
         if product is None or not product.on_sale:
             raise UnknownSku(sku)
-        return (await self.catalog.availability([sku], token)).get(sku, 0)
+        return (await self.catalog.availability([sku])).get(sku, 0)
 
     async def _change(
         self,
@@ -168,16 +162,16 @@ class CartService:
                 return
         raise RuntimeError(f"line {sku} of cart {stored.id} kept changing; gave up")
 
-    async def _reloaded(self, stored: StoredCart, token: str | None) -> Cart:
+    async def _reloaded(self, stored: StoredCart) -> Cart:
         fresh = await self.store.load(stored.id)
         if fresh is None:
             raise CartNotFound
-        return await self._priced(fresh, fresh.currency, token)
+        return await self._priced(fresh, fresh.currency)
 
-    async def _priced(self, stored: StoredCart, currency: str, token: str | None) -> Cart:
+    async def _priced(self, stored: StoredCart, currency: str) -> Cart:
         skus = list(stored.lines)
-        products = await self.catalog.products(skus, currency, token) if skus else {}
-        availability = await self.catalog.availability(skus, token) if skus else {}
+        products = await self.catalog.products(skus, currency) if skus else {}
+        availability = await self.catalog.availability(skus) if skus else {}
         return price_cart(
             cart_id=stored.id,
             customer_id=stored.customer_id,
