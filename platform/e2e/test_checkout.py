@@ -171,12 +171,15 @@ def test_customers_racing_for_the_last_units_never_oversell(
     (units held by checkouts still waiting for their reservation, which may come back); nothing
     is made for a refused one. Shoppers told busy who come back end with an order or sold out,
     and exactly the three units are sold."""
-    _set_available(shop, admin_token, sku, 3)
-    on_hand_before = shop.call("GET", f"/api/inventory/{sku}").json()["on_hand"]
     shoppers = [_shopper(shop) for _ in range(6)]
     # The earlier tests' orders of this SKU hold it in checkout admission for 2 s after their
-    # reservation: the race starts once that has passed, on exactly three units.
+    # reservation, and their confirmations commit stock a moment later (which would change the
+    # units a stock set just before had counted): the race starts once both have passed, on
+    # exactly three units.
     time.sleep(2.0)
+    _set_available(shop, admin_token, sku, 3)
+    on_hand_before = shop.call("GET", f"/api/inventory/{sku}").json()["on_hand"]
+    assert _available(shop, sku) == 3
     answers: list[tuple[str, Any, str]] = []
     lock = threading.Lock()
 
