@@ -181,18 +181,19 @@ class Limit:
     @property
     def retry_after(self) -> int:
         """One slot of the rate, in whole seconds (at least 1): a fair Retry-After."""
-        if self.rate is None:
-            return 1
-        count, unit = self.rate.removesuffix("r/s").removesuffix("r/m"), self.rate[-1]
-        return max(1, math.ceil((60 if unit == "m" else 1) / int(count)))
+        return self._seconds_for(1)
 
     @property
     def queue_seconds(self) -> int:
         """How long the last request a full burst queue holds waits (at least 1 s)."""
+        return self._seconds_for(self.burst)
+
+    def _seconds_for(self, requests: int) -> int:
+        """Whole seconds (at least 1) the rate takes to pass `requests`."""
         if self.rate is None:
             return 1
         count, unit = self.rate.removesuffix("r/s").removesuffix("r/m"), self.rate[-1]
-        return max(1, math.ceil(self.burst * (60 if unit == "m" else 1) / int(count)))
+        return max(1, math.ceil(requests * (60 if unit == "m" else 1) / int(count)))
 
 
 @dataclass(frozen=True)
