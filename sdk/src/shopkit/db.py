@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -32,8 +33,9 @@ from advanced_alchemy.filters import LimitOffset
 from litestar.constants import HTTP_RESPONSE_START
 from litestar.params import QueryParameter
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, event, pool
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_engine_from_config
 
 from shopkit.config import DatabaseSettings
@@ -51,6 +53,7 @@ __all__ = [
     "run_migrations_online",
     "sqlalchemy_config",
     "upgrade",
+    "watch_idle_connections",
 ]
 
 T = TypeVar("T")
@@ -68,7 +71,9 @@ def sqlalchemy_config(
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
             pool_timeout=settings.pool_timeout_seconds,  # type: ignore[arg-type]  # a float is fine
-            pool_pre_ping=True,
+            # A connection is pinged on checkout only after it sat idle (`_ping_if_idle`):
+            # SQLAlchemy's `pool_pre_ping` costs three round trips on every checkout.
+            pool_pre_ping=False,
             echo=settings.echo,
         ),
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -117,7 +122,45 @@ def _has_work(session: AsyncSession) -> bool:
 
 def _create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Looked up at call time, so the OpenTelemetry instrumentation's wrapper applies."""
-    return sqlalchemy.ext.asyncio.create_async_engine(url, **kwargs)
+    engine = sqlalchemy.ext.asyncio.create_async_engine(url, **kwargs)
+    watch_idle_connections(engine)
+    return engine
+
+
+# A pooled connection back in use within this many seconds is trusted without a ping.
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN_AT = "shopkit_checked_in_at"
+
+
+def watch_idle_connections(engine: AsyncEngine) -> None:
+    """Ping a pooled connection on checkout when it sat idle, and replace it if it is dead.
+
+    This is SQLAlchemy's pessimistic disconnect handling (a `DisconnectionError` from a
+    checkout listener makes the pool drop the connection and hand out another), applied only
+    to connections idle for more than `PING_AFTER_IDLE_SECONDS`: after PostgreSQL restarted,
+    every connection has been idle at least that long, so none fails a request; under load a
+    connection comes back within milliseconds and `pool_pre_ping`'s three round trips on every
+    checkout (a transaction around `;`) are saved. A connection that breaks while in use is
+    still detected by SQLAlchemy, which then invalidates the whole pool.
+    """
+    pool_ = engine.sync_engine.pool
+    event.listen(pool_, "checkin", _remember_checkin)
+    event.listen(pool_, "checkout", _ping_if_idle)
+
+
+def _remember_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in_at = record.info.get(_CHECKED_IN_AT)
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+        return  # just connected, or used a moment ago
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        raise DisconnectionError("pooled connection is dead; replacing it") from exc
 
 
 def _server_and_name(url: str) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from uuid import UUID
 
 import structlog
 from faststream.rabbit import RabbitBroker, RabbitExchange
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -173,14 +173,18 @@ class OutboxRelay:
         """Publish one batch of unpublished rows; returns how many went out.
 
         Stops at the first row that cannot be published (the broker is likely unreachable),
-        recording the error on it; the rest wait for the next round.
+        recording the error on it; the rest wait for the next round. The rows are read and
+        marked with plain statements (no ORM objects) and the published ones are marked by one
+        `UPDATE` for the whole batch: a round costs four statements however many rows it
+        carries.
         """
-        published = 0
+        published: list[UUID] = []
+        errors: dict[UUID, str] = {}
         failure: str | None = None
         async with self._session_maker() as session, session.begin():
             rows = (
-                await session.scalars(
-                    select(OutboxMessage)
+                await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.payload)
                     .where(OutboxMessage.published_at.is_(None))
                     .order_by(OutboxMessage.created_at, OutboxMessage.id)
                     .limit(self._batch_size)
@@ -189,34 +193,49 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            for row in rows:
-                row.attempts += 1
+            for row_id, payload in rows:
                 try:
-                    envelope = decode_envelope(row.payload)
+                    envelope = decode_envelope(payload)
                 except ValueError as exc:  # a corrupt row must not block the others
-                    row.last_error = describe_error(exc)
-                    _logger.error("outbox row cannot be decoded", event_id=str(row.id))
+                    errors[row_id] = describe_error(exc)
+                    _logger.error("outbox row cannot be decoded", event_id=str(row_id))
                     continue
                 try:
                     await self._broker.connect()
                     await publish_envelope(self._broker, self._exchange, envelope)
                 except Exception as exc:
-                    row.last_error = describe_error(exc)
+                    errors[row_id] = failure = describe_error(exc)
                     _logger.warning(
                         "outbox publish failed",
                         event_id=envelope.id,
                         event_type=envelope.type,
-                        attempts=row.attempts,
-                        error=row.last_error,
+                        error=failure,
                     )
-                    failure = row.last_error
                     break
-                row.published_at = datetime.now(UTC)
-                row.last_error = None
-                published += 1
-        if failure is not None and published == 0:
+                published.append(row_id)
+            await self._mark(session, published, errors)
+        if failure is not None and not published:
             raise _BrokerUnavailableError(failure)
-        return published
+        return len(published)
+
+    @staticmethod
+    async def _mark(session: AsyncSession, published: list[UUID], errors: dict[UUID, str]) -> None:
+        """Count the attempt on every row tried; the published ones are done."""
+        attempted = OutboxMessage.attempts + 1
+        if published:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(published))
+                .values(published_at=datetime.now(UTC), attempts=attempted, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+        for row_id, error in errors.items():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(attempts=attempted, last_error=error)
+                .execution_options(synchronize_session=False)
+            )
 
     async def purge_published(self, older_than: timedelta) -> int:
         """Delete rows published more than `older_than` ago; returns how many."""
