@@ -22,8 +22,9 @@ from shopkit.auth import ROLE_ADMIN, Principal
 from shopkit.errors import InvalidInputError, NotFoundError
 from shopkit.messaging import Event, Outbox
 from shopkit.money import Money
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from order_service.config import SLUG
 from order_service.db import models
@@ -112,13 +113,31 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
     class Repo(SQLAlchemyAsyncRepository[models.Order]):
         model_type = models.Order
 
-        async def lock(self, order_id: uuid.UUID) -> models.Order | None:
-            return await self.session.scalar(
+        async def lock(
+            self, order_id: uuid.UUID, *, with_history: bool = True
+        ) -> models.Order | None:
+            """The order row locked, with its lines in the same statement. Without
+            `with_history` the history is not read (a saga step only adds to it, through
+            `OrderService._record`): one statement instead of three."""
+            history = selectinload if with_history else lazyload
+            result = await self.session.execute(
                 select(models.Order)
                 .where(models.Order.id == order_id)
-                .with_for_update()
+                .options(joinedload(models.Order.lines), history(models.Order.history))
+                .with_for_update(of=models.Order)
                 .execution_options(populate_existing=True)
             )
+            return result.unique().scalar_one_or_none()
+
+        async def whole(self, order_id: uuid.UUID) -> models.Order | None:
+            """The order with its lines and history in one statement (the order page's poll
+            reads this once a second; the lines and history of one order are a few rows)."""
+            result = await self.session.execute(
+                select(models.Order)
+                .where(models.Order.id == order_id)
+                .options(joinedload(models.Order.lines), joinedload(models.Order.history))
+            )
+            return result.unique().scalar_one_or_none()
 
         async def by_key(self, customer_id: str, key: str) -> models.Order | None:
             return await self.session.scalar(
@@ -197,7 +216,7 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
 
     async def get_for(self, principal: Principal, order_id: uuid.UUID) -> models.Order:
         """The order if the caller owns it or is an admin; someone else's is simply not there."""
-        order = await self.repo.get_one_or_none(id=order_id)
+        order = await self.repo.whole(order_id)
         if order is None or not _may_see(principal, order):
             raise OrderNotFoundError
         return order
@@ -353,7 +372,7 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
     ) -> None:
         """A refund of the order's own payment counts towards the order; the refund of a
         payment it rejected is only noted."""
-        order = await self._saga_order(order_id, "payment.refunded")
+        order = await self._saga_order(order_id, "payment.refunded", with_history=True)
         if order is None:
             return
         if payment_id != order.payment_id:
@@ -399,8 +418,10 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
             raise OrderNotFoundError
         return order
 
-    async def _saga_order(self, order_id: uuid.UUID, event: str) -> models.Order | None:
-        order = await self.repo.lock(order_id)
+    async def _saga_order(
+        self, order_id: uuid.UUID, event: str, *, with_history: bool = False
+    ) -> models.Order | None:
+        order = await self.repo.lock(order_id, with_history=with_history)
         if order is None:
             _logger.warning(
                 "event about an unknown order ignored", order_id=str(order_id), event=event
@@ -414,24 +435,20 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         current = OrderStatus(order.status)
         check_transition(current, target)
         order.status = str(target)
-        order.history.append(
-            models.OrderStatusChange(
-                from_status=str(current),
-                to_status=str(target),
-                reason=reason,
-                at=at or datetime.now(UTC),
-            )
-        )
+        self._record(order, str(current), reason, at or datetime.now(UTC))
 
     def _note(self, order: models.Order, reason: str) -> None:
-        order.history.append(
-            models.OrderStatusChange(
-                from_status=order.status,
-                to_status=order.status,
-                reason=reason,
-                at=datetime.now(UTC),
-            )
+        self._record(order, order.status, reason, datetime.now(UTC))
+
+    def _record(self, order: models.Order, from_status: str, reason: str, at: datetime) -> None:
+        """Add a history entry without loading the history when it is not loaded yet."""
+        change = models.OrderStatusChange(
+            order_id=order.id, from_status=from_status, to_status=order.status, reason=reason, at=at
         )
+        if "history" in inspect(order).unloaded:
+            self.repo.session.add(change)
+        else:
+            order.history.append(change)
 
     def _confirm(self, order: models.Order, reason: str) -> None:
         self._move(order, OrderStatus.CONFIRMED, reason)
