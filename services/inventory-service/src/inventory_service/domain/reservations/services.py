@@ -97,6 +97,15 @@ class ReservationRepository(SQLAlchemyAsyncRepository[Reservation]):
             select(Reservation).where(Reservation.id == reservation_id).with_for_update()
         )
 
+    async def lock_for_order(self, order_id: str) -> Reservation | None:
+        """The order's reservation row, locked (one statement: `order_id` is unique)."""
+        return await self.session.scalar(
+            select(Reservation)
+            .where(Reservation.order_id == order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
     async def claim_expired(self, now: datetime) -> Reservation | None:
         """One expired active reservation no other replica is working on."""
         return await self.session.scalar(
@@ -221,7 +230,8 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
                 expires_at=expires_at,
                 lines=lines,
                 allocations=[a.as_dict() for a in allocations],
-            )
+            ),
+            auto_refresh=False,  # every column is set here: reading the row back adds nothing
         )
         self._publish(
             Reserved(
@@ -249,12 +259,15 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
 
     async def commit(self, reservation_id: UUID) -> Reservation:
         """The order is paid: held units leave stock. Committing twice changes nothing."""
-        reservation = await self._locked(reservation_id)
+        return await self._commit(await self._locked(reservation_id))
+
+    async def _commit(self, reservation: Reservation) -> Reservation:
+        """`commit` of a reservation this transaction holds locked."""
         if reservation.status == COMMITTED:
             return reservation
         if reservation.status != ACTIVE:
             raise ReservationClosedError(
-                f"Reservation {reservation_id} was {reservation.closed_reason}"
+                f"Reservation {reservation.id} was {reservation.closed_reason}"
                 " and can no longer be committed."
             )
         await self.stock.unhold(
@@ -292,7 +305,7 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
                 closed_reason=reservation.closed_reason,
             )
             return reservation
-        return await self.commit(reservation.id)
+        return await self._commit(reservation)
 
     async def release_order(self, order_id: str) -> Reservation:
         """`order.cancelled`: units still held go back. A committed reservation stays sold
@@ -357,8 +370,7 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         return sum(a.quantity for a in back)
 
     async def _locked_for_order(self, order_id: str) -> Reservation | None:
-        found = await self.reservations.for_order(order_id)
-        return None if found is None else await self.reservations.lock(found.id)
+        return await self.reservations.lock_for_order(order_id)
 
     async def _locked(self, reservation_id: UUID) -> Reservation:
         reservation = await self.reservations.lock(reservation_id)

@@ -282,7 +282,7 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
                     remaining -= take
                 if remaining == 0:
                     break
-        await self._apply(changes, reason="reserve", items=items, reference=reference)
+        await self._apply(changes, reason="reserve", items=items, reference=reference, locked=rows)
         return allocations, []
 
     async def unhold(
@@ -291,12 +291,13 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
         """Give held units back (`sold=False`) or take them out of stock (`sold=True`)."""
         skus = {a.sku for a in allocations}
         items = await self.items.lock(skus)
-        rows = {(r.sku, r.warehouse): r for r in await self.stock.lock(skus)}
+        locked = await self.stock.lock(skus)
+        rows = {(r.sku, r.warehouse): r for r in locked}
         changes = [
             _Change(rows[(a.sku, a.warehouse)], -a.quantity if sold else 0, -a.quantity)
             for a in allocations
         ]
-        await self._apply(changes, reason=reason, items=items, reference=reference)
+        await self._apply(changes, reason=reason, items=items, reference=reference, locked=locked)
 
     async def put_back(
         self, allocations: Sequence[Allocation], *, reason: str, reference: str
@@ -305,9 +306,10 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
         skus = {a.sku for a in allocations}
         items = await self.items.lock(skus)
         await self.stock.ensure_rows([(a.sku, a.warehouse) for a in allocations])
-        rows = {(r.sku, r.warehouse): r for r in await self.stock.lock(skus)}
+        locked = await self.stock.lock(skus)
+        rows = {(r.sku, r.warehouse): r for r in locked}
         changes = [_Change(rows[(a.sku, a.warehouse)], a.quantity, 0) for a in allocations]
-        await self._apply(changes, reason=reason, items=items, reference=reference)
+        await self._apply(changes, reason=reason, items=items, reference=reference, locked=locked)
 
     async def put_back_so_far(self, reference: str, reason: str) -> dict[str, int]:
         """Units already put back per SKU under this reference (so a restock happens once)."""
@@ -327,8 +329,13 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
         items: Mapping[str, StockItem],
         reference: str | None = None,
         note: str | None = None,
+        locked: Sequence[Stock] | None = None,
     ) -> None:
         """Apply deltas to locked rows, write the ledger, then announce each SKU's new totals.
+
+        `locked` is every warehouse row of the `items`' SKUs when the caller holds them all
+        locked (a reservation, its release or commit, a restock): the totals are then summed
+        from those rows instead of read again.
 
         Every change is a ledger entry, even one that moves nothing (a count that confirmed
         the stock, a record created at zero); only SKUs whose quantities moved, or whose record
@@ -352,7 +359,7 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
             )
             if change.delta_on_hand or change.delta_reserved or reason == PRODUCT_CREATED:
                 touched.add(change.row.sku)
-        totals = await self.stock.totals(items)
+        totals = await self.stock.totals(items) if locked is None else _summed(locked)
         for sku in sorted(items):
             on_hand, reserved = totals.get(sku, (0, 0))
             available = on_hand - reserved
@@ -384,3 +391,12 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
             Outbox.add(self.repository.session, alert, SLUG)
         if below != item.low_stock:
             item.low_stock = below
+
+
+def _summed(rows: Iterable[Stock]) -> dict[str, tuple[int, int]]:
+    """(on hand, reserved) per SKU over its warehouse rows, as `StockRepository.totals`."""
+    totals: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        on_hand, reserved = totals.get(row.sku, (0, 0))
+        totals[row.sku] = (on_hand + row.on_hand, reserved + row.reserved)
+    return totals
