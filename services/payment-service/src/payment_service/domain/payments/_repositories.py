@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from payment_service.db.models import Payment, ProviderEventLog, Refund
@@ -91,7 +92,10 @@ class ProviderEventRepository(SQLAlchemyAsyncRepository[ProviderEventLog]):
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def set_outcome(self, log_id: UUID, payment_id: UUID | None, outcome: str) -> None:
-        row = await self.get(log_id)
-        row.payment_id = payment_id
-        row.outcome = outcome
-        await self.session.flush()
+        """One `UPDATE` (the row was just inserted by `record_once`; no need to read it)."""
+        await self.session.execute(
+            update(ProviderEventLog)
+            .where(ProviderEventLog.id == log_id)
+            .values(payment_id=payment_id, outcome=outcome, updated_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        )

@@ -165,7 +165,8 @@ class PaymentService:
             idempotency_key=key,
             request_fingerprint=print_,
         )
-        payment = await self.payments.add(payment)
+        # Every column is set here or in Python by the model: no read-backs after writing.
+        payment = await self.payments.add(payment, auto_refresh=False)
         # Keyed by the caller's key, so a retry after a crash gets the same provider intent.
         payment.provider_reference = await self.provider.create_intent(
             amount=payment.amount,
@@ -174,7 +175,7 @@ class PaymentService:
             order_id=payment.order_id,
             idempotency_key=f"create:{data.customer_id}:{key}",
         )
-        return await self.payments.update(payment), True
+        return await self.payments.update(payment, auto_refresh=False), True
 
     async def refunds_of(self, payment: Payment) -> list[Refund]:
         return list(
@@ -224,7 +225,7 @@ class PaymentService:
             idempotency_key=f"confirm:{payment.id}:{payment.confirm_attempts}",
         )
         await self.settle(event)
-        return await self.payments.get(payment.id)
+        return payment  # the row `settle` changed: one identity in this session
 
     async def refund(self, payment_id: UUID, data: RefundCreate) -> Refund:
         payment = await self.payments.lock(payment_id)
@@ -334,7 +335,7 @@ class PaymentService:
             outcome = await self._apply_refund(payment, event)
         else:
             outcome = self._apply_intent(payment, event)
-        await self.payments.update(payment)
+        await self.payments.update(payment, auto_refresh=False)
         await self.events.set_outcome(log_id, payment.id, outcome)
         return outcome
 
