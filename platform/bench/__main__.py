@@ -14,6 +14,7 @@ from typing import Any
 
 from . import browse, checkout, flash_sale, pages, reads, report
 from ._context import Context
+from ._db import vacuum_if_autovacuum_is_off
 from ._sampler import Sampler
 from ._shop import ShopNotRunning, bench_dir, check_running, commit
 
@@ -47,6 +48,8 @@ def main(argv: list[str]) -> int:
     failed = False
     for name in names:
         print(f"\n==> bench {name} (commit {measured})", flush=True)
+        if vacuumed := vacuum_if_autovacuum_is_off():
+            print(f"    autovacuum is off here: vacuumed {', '.join(vacuumed)} first", flush=True)
         sampler = Sampler()
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as work:
             ctx = Context(sampler=sampler, work=Path(work))
