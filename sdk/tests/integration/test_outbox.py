@@ -20,6 +20,7 @@ from shopkit.messaging import (
     make_broker,
     payload_as,
 )
+from shopkit.messaging._outbox import _BrokerUnavailableError
 from shopkit.testing import CollectorFactory
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -233,3 +234,22 @@ async def test_purge_removes_only_old_published_rows(
     remaining = await outbox_rows(session_maker)
     orders = sorted(msgspec.json.decode(row.payload)["payload"]["order_id"] for row in remaining)
     assert orders == ["pending", "recent"]
+
+
+async def test_a_round_stopped_by_the_broker_leaves_the_rest_of_its_batch_untried(
+    session_maker: async_sessionmaker[AsyncSession],
+    unreachable_broker: RabbitBroker,
+    broker_settings: BrokerSettings,
+) -> None:
+    for n in range(3):
+        await place_order(session_maker, f"o-batch-{n}")
+
+    with pytest.raises(_BrokerUnavailableError):  # nothing went out this round
+        await relay_for(session_maker, unreachable_broker, broker_settings).relay_once()
+
+    rows = sorted(await outbox_rows(session_maker), key=lambda r: (r.created_at, r.id))
+    assert [r.published_at for r in rows] == [None, None, None]
+    assert [r.attempts for r in rows] == [1, 0, 0]  # the first was tried; the others wait
+    assert rows[0].last_error
+    assert rows[1].last_error is None
+    assert rows[2].last_error is None

@@ -172,28 +172,21 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows; returns how many went out.
 
-        Stops at the first row that cannot be published (the broker is likely unreachable),
-        recording the error on it; the rest wait for the next round. The rows are read and
-        marked with plain statements (no ORM objects) and the published ones are marked by one
-        `UPDATE` for the whole batch: a round costs four statements however many rows it
-        carries.
+        One statement claims the batch and marks it published (`UPDATE ... WHERE id IN
+        (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`), the rows stay locked while they are
+        published, and the transaction commits once RabbitMQ confirmed them: a round costs
+        three statements however many rows it carries. Stops at the first row that cannot be
+        published (the broker is likely unreachable): that row records the error, it and the
+        rows not tried yet are unmarked for the next round.
         """
-        published: list[UUID] = []
         errors: dict[UUID, str] = {}
+        untried: list[UUID] = []
         failure: str | None = None
         async with self._session_maker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.payload)
-                    .where(OutboxMessage.published_at.is_(None))
-                    .order_by(OutboxMessage.created_at, OutboxMessage.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = sorted(await self._claim(session), key=lambda row: (row[2], row[0]))
             if not rows:
                 return 0
-            for row_id, payload in rows:
+            for index, (row_id, payload, _created_at) in enumerate(rows):
                 try:
                     envelope = decode_envelope(payload)
                 except ValueError as exc:  # a corrupt row must not block the others
@@ -205,6 +198,7 @@ class OutboxRelay:
                     await publish_envelope(self._broker, self._exchange, envelope)
                 except Exception as exc:
                     errors[row_id] = failure = describe_error(exc)
+                    untried = [row[0] for row in rows[index + 1 :]]
                     _logger.warning(
                         "outbox publish failed",
                         event_id=envelope.id,
@@ -212,28 +206,50 @@ class OutboxRelay:
                         error=failure,
                     )
                     break
-                published.append(row_id)
-            await self._mark(session, published, errors)
+            await self._unmark(session, errors, untried)
+        published = len(rows) - len(errors) - len(untried)
         if failure is not None and not published:
             raise _BrokerUnavailableError(failure)
-        return len(published)
+        return published
+
+    async def _claim(self, session: AsyncSession) -> list[Any]:
+        """Lock up to a batch of unpublished rows, mark them published and tried once more,
+        and return their (id, payload, created_at)."""
+        batch = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.published_at.is_(None))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(batch.scalar_subquery()))
+            .values(
+                published_at=datetime.now(UTC),
+                attempts=OutboxMessage.attempts + 1,
+                last_error=None,
+            )
+            .returning(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.created_at)
+            .execution_options(synchronize_session=False)
+        )
+        return list(result.all())
 
     @staticmethod
-    async def _mark(session: AsyncSession, published: list[UUID], errors: dict[UUID, str]) -> None:
-        """Count the attempt on every row tried; the published ones are done."""
-        attempted = OutboxMessage.attempts + 1
-        if published:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(published))
-                .values(published_at=datetime.now(UTC), attempts=attempted, last_error=None)
-                .execution_options(synchronize_session=False)
-            )
+    async def _unmark(session: AsyncSession, errors: dict[UUID, str], untried: list[UUID]) -> None:
+        """Rows that failed keep their attempt and record why; rows not tried lose it."""
         for row_id, error in errors.items():
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
-                .values(attempts=attempted, last_error=error)
+                .values(published_at=None, last_error=error)
+                .execution_options(synchronize_session=False)
+            )
+        if untried:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(untried))
+                .values(published_at=None, attempts=OutboxMessage.attempts - 1)
                 .execution_options(synchronize_session=False)
             )
 
