@@ -187,7 +187,9 @@ class NotificationService:
             delivery.sent_at = datetime.now(UTC)
             delivery.last_error = None
             delivery.next_attempt_at = None
-        await self.deliveries.update(delivery)
+        # Claimed (locked) in this session: flushed as it is. The repository's `update` would
+        # read the row again, copy it onto itself and read it back a second time.
+        await self.deliveries.session.flush()
         return delivery
 
     # --- reading ------------------------------------------------------------------------

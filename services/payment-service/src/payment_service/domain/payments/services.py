@@ -175,7 +175,8 @@ class PaymentService:
             order_id=payment.order_id,
             idempotency_key=f"create:{data.customer_id}:{key}",
         )
-        return await self.payments.update(payment, auto_refresh=False), True
+        await self.payments.session.flush()  # the row is in this session: no read, no copy
+        return payment, True
 
     async def refunds_of(self, payment: Payment) -> list[Refund]:
         return list(
@@ -335,7 +336,7 @@ class PaymentService:
             outcome = await self._apply_refund(payment, event)
         else:
             outcome = self._apply_intent(payment, event)
-        await self.payments.update(payment, auto_refresh=False)
+        await self.payments.session.flush()  # locked above: written as it is, not read again
         await self.events.set_outcome(log_id, payment.id, outcome)
         return outcome
 
