@@ -50,11 +50,28 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
         """The SKUs this service keeps; with `on_sale_only`, only those anyone may read."""
         statement = select(StockItem.sku).where(StockItem.sku.in_(set(skus)))
         if on_sale_only:
-            statement = statement.where(
-                StockItem.discontinued_at.is_(None),
-                or_(StockItem.product_status.is_(None), StockItem.product_status == ACTIVE),
-            )
+            statement = statement.where(*_ON_SALE)
         return set((await self.session.scalars(statement)).all())
+
+    async def totals_of_existing(
+        self, skus: Iterable[str], *, on_sale_only: bool = False
+    ) -> dict[str, tuple[int, int]]:
+        """(on hand, reserved) of the SKUs `existing` would name, summed over warehouses ((0, 0)
+        for one with no stock rows yet), in one statement."""
+        statement = (
+            select(
+                StockItem.sku,
+                func.coalesce(func.sum(Stock.on_hand), 0),
+                func.coalesce(func.sum(Stock.reserved), 0),
+            )
+            .outerjoin(Stock, Stock.sku == StockItem.sku)
+            .where(StockItem.sku.in_(set(skus)))
+            .group_by(StockItem.sku)
+        )
+        if on_sale_only:
+            statement = statement.where(*_ON_SALE)
+        rows = await self.session.execute(statement)
+        return {sku: (int(on_hand), int(reserved)) for sku, on_hand, reserved in rows.all()}
 
 
 class StockRepository(SQLAlchemyAsyncRepository[Stock]):
@@ -166,3 +183,10 @@ class MovementRepository(SQLAlchemyAsyncRepository[StockMovement]):
             .group_by(StockMovement.sku)
         )
         return {sku: int(total) for sku, total in rows.all()}
+
+
+# `StockItem.on_sale`, as SQL: not discontinued, and no product event said it is not active.
+_ON_SALE = (
+    StockItem.discontinued_at.is_(None),
+    or_(StockItem.product_status.is_(None), StockItem.product_status == ACTIVE),
+)

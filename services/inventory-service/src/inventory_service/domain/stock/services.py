@@ -113,19 +113,21 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
         return item
 
     async def level(self, sku: str, *, on_sale_only: bool = False) -> StockLevel:
-        await self._item(sku, on_sale_only=on_sale_only)
-        on_hand, reserved = (await self.stock.totals([sku])).get(sku, (0, 0))
-        return StockLevel(sku=sku, on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
+        # A SKU whose product is not on sale answers exactly like one never heard of, so the
+        # public cannot even learn that it exists.
+        found = (await self.levels([sku], on_sale_only=on_sale_only)).items
+        if not found:
+            raise UnknownSkuError(f"No stock is kept for SKU {sku!r}.")
+        return found[0]
 
     async def levels(self, skus: Sequence[str], *, on_sale_only: bool = False) -> StockLevels:
         """Totals of the SKUs this service keeps, in the order asked (unknown ones left out;
-        with `on_sale_only`, those of products not on sale too)."""
-        known = await self.items.existing(skus, on_sale_only=on_sale_only)
-        totals = await self.stock.totals(known)
+        with `on_sale_only`, those of products not on sale too). One statement."""
+        totals = await self.items.totals_of_existing(skus, on_sale_only=on_sale_only)
         items = []
         for sku in skus:
-            if sku in known:
-                on_hand, reserved = totals.get(sku, (0, 0))
+            if sku in totals:
+                on_hand, reserved = totals[sku]
                 items.append(StockLevel(sku, on_hand, reserved, on_hand - reserved))
         return StockLevels(items=items)
 
