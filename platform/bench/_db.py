@@ -14,6 +14,8 @@ from typing import Any
 
 import asyncpg
 
+from shopkit_platform.registry import load
+
 DSN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/{db}")
 
 
@@ -130,10 +132,6 @@ def cancel_reasons_since(start: float) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-SHOP_DATABASES = ("user", "product", "cart", "order", "payment", "inventory", "notification",
-                  "search")  # fmt: skip
-
-
 async def _vacuum_if_autovacuum_is_off() -> list[str]:
     connection = await asyncpg.connect(DSN.format(db="postgres"))
     try:
@@ -142,7 +140,7 @@ async def _vacuum_if_autovacuum_is_off() -> list[str]:
     finally:
         await connection.close()
     vacuumed = []
-    for db in SHOP_DATABASES:
+    for db in [s.database for s in load() if s.database]:
         try:
             connection = await asyncpg.connect(DSN.format(db=db))
         except (OSError, asyncpg.PostgresError):
