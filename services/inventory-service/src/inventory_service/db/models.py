@@ -14,7 +14,18 @@ from typing import Any
 from advanced_alchemy.base import UUIDv7AuditBase, UUIDv7Base, orm_registry
 from advanced_alchemy.types import DateTimeUTC, JsonB
 from shopkit.messaging import InboxMessage, OutboxMessage
-from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 metadata = orm_registry.metadata
@@ -52,11 +63,19 @@ class StockItem(UUIDv7AuditBase):
         DateTimeUTC(timezone=True), default=None
     )
 
-    @property
+    @hybrid_property
     def on_sale(self) -> bool:
         """Whether anyone may read its stock: not discontinued, and no product event said the
-        product is anything but active."""
+        product is anything but active. Usable in queries too (`on_sale.expression`)."""
         return self.discontinued_at is None and self.product_status in (None, ACTIVE)
+
+    @on_sale.inplace.expression
+    @classmethod
+    def _on_sale_expression(cls) -> ColumnElement[bool]:
+        return and_(
+            cls.discontinued_at.is_(None),
+            or_(cls.product_status.is_(None), cls.product_status == ACTIVE),
+        )
 
 
 class Stock(UUIDv7AuditBase):

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from inventory_service.db.models import ACTIVE, Stock, StockItem, StockMovement
+from inventory_service.db.models import Stock, StockItem, StockMovement
 
 
 class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
@@ -50,7 +50,7 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
         """The SKUs this service keeps; with `on_sale_only`, only those anyone may read."""
         statement = select(StockItem.sku).where(StockItem.sku.in_(set(skus)))
         if on_sale_only:
-            statement = statement.where(*_ON_SALE)
+            statement = statement.where(StockItem.on_sale)
         return set((await self.session.scalars(statement)).all())
 
     async def totals_of_existing(
@@ -69,7 +69,7 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
             .group_by(StockItem.sku)
         )
         if on_sale_only:
-            statement = statement.where(*_ON_SALE)
+            statement = statement.where(StockItem.on_sale)
         rows = await self.session.execute(statement)
         return {sku: (int(on_hand), int(reserved)) for sku, on_hand, reserved in rows.all()}
 
@@ -183,10 +183,3 @@ class MovementRepository(SQLAlchemyAsyncRepository[StockMovement]):
             .group_by(StockMovement.sku)
         )
         return {sku: int(total) for sku, total in rows.all()}
-
-
-# `StockItem.on_sale`, as SQL: not discontinued, and no product event said it is not active.
-_ON_SALE = (
-    StockItem.discontinued_at.is_(None),
-    or_(StockItem.product_status.is_(None), StockItem.product_status == ACTIVE),
-)
