@@ -32,12 +32,13 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitExchange
 from faststream.rabbit.message import RabbitMessage
 from faststream.rabbit.subscriber import RabbitSubscriber
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shopkit.config import BrokerSettings
 from shopkit.context import request_id_var
+from shopkit.db import compile_once
 from shopkit.messaging._broker import PUBLISH_TIMEOUT_SECONDS, events_exchange
 from shopkit.messaging._envelope import Envelope, decode_envelope, major_version
 from shopkit.messaging._models import InboxMessage
@@ -63,6 +64,19 @@ EventHandler = Callable[[Envelope, AsyncSession], Awaitable[None]]
 
 _logger = structlog.get_logger("shopkit.messaging.inbox")
 REQUEUE_PAUSE_SECONDS = 1.0
+
+# Once per delivery in every consuming service: compiled once, not on every execution.
+_CLAIM = compile_once(
+    insert(InboxMessage)
+    .values(
+        consumer=bindparam("consumer"),
+        event_id=bindparam("event_id"),
+        event_type=bindparam("event_type"),
+        processed_at=bindparam("processed_at"),
+    )
+    .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    .returning(InboxMessage.event_id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,15 +251,13 @@ class EventConsumer:
     async def _handle_once(self, route: _Route, envelope: Envelope) -> None:
         async with self._session_maker() as session, session.begin():
             claimed = await session.scalar(
-                insert(InboxMessage)
-                .values(
-                    consumer=route.consumer,
-                    event_id=envelope.id,
-                    event_type=envelope.type,
-                    processed_at=datetime.now(UTC),
-                )
-                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-                .returning(InboxMessage.event_id)
+                _CLAIM,
+                {
+                    "consumer": route.consumer,
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "processed_at": datetime.now(UTC),
+                },
             )
             if claimed is None:
                 _logger.info("duplicate event skipped", queue=route.queue, event_id=envelope.id)

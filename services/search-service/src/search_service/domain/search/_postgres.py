@@ -14,11 +14,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from shopkit.db import compile_once
 from shopkit.health import HealthCheck
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -29,7 +31,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import array, insert
+from sqlalchemy.dialects.postgresql import Insert, array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search_service.config import SearchSettings
@@ -59,6 +61,27 @@ FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 def _like_prefix(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%"
+
+
+def _stock_upsert() -> Insert:
+    statement = insert(SearchStock).values(
+        sku=bindparam("sku"),
+        available=bindparam("available"),
+        changed_at=bindparam("changed_at"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[SearchStock.sku],
+        set_={
+            "available": statement.excluded.available,
+            "changed_at": statement.excluded.changed_at,
+        },
+        # Events may arrive out of order: an older count never overwrites a newer one.
+        where=SearchStock.changed_at <= statement.excluded.changed_at,
+    ).returning(SearchStock.sku)
+
+
+# Twice per order (a reservation, then its commit): compiled once, not on every event.
+_UPDATE_STOCK = compile_once(_stock_upsert())
 
 
 class PostgresBackend:
@@ -186,14 +209,8 @@ class PostgresBackend:
         )
 
     async def update_stock(self, sku: str, available: int, changed_at: datetime) -> None:
-        statement = insert(SearchStock).values(sku=sku, available=available, changed_at=changed_at)
         applied = await self.session.scalar(
-            statement.on_conflict_do_update(
-                index_elements=[SearchStock.sku],
-                set_={"available": statement.excluded.available, "changed_at": changed_at},
-                # Events may arrive out of order: an older count never overwrites a newer one.
-                where=SearchStock.changed_at <= statement.excluded.changed_at,
-            ).returning(SearchStock.sku)
+            _UPDATE_STOCK, {"sku": sku, "available": available, "changed_at": changed_at}
         )
         if applied is None:
             return
