@@ -84,6 +84,9 @@ class BrokerSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_retries: int = 5
     retry_base_delay_ms: int = 200
     outbox_poll_interval_ms: int = 500
+    # While polls find nothing to relay, the wait between them doubles up to this (a commit in
+    # the same process still wakes the relay at once).
+    outbox_idle_poll_interval_ms: int = 4000
 
 
 class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):

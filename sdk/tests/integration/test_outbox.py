@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,8 @@ from shopkit.messaging import (
     Outbox,
     OutboxMessage,
     OutboxRelay,
+    encode_envelope,
+    envelope_for,
     events_exchange,
     make_broker,
     payload_as,
@@ -110,6 +113,52 @@ async def test_commit_wakes_the_relay_without_waiting_for_the_next_poll(
         await asyncio.sleep(0.2)  # the first round has run; the next poll is 30 s away
         event_id = await place_order(session_maker, "o-fast")
         assert (await collector.next(timeout=2)).envelope.id == event_id
+    finally:
+        await relay.stop()
+
+
+async def test_an_idle_relay_polls_less_often_and_still_finds_rows_no_commit_announced(
+    session_maker: async_sessionmaker[AsyncSession],
+    rabbit_broker: RabbitBroker,
+    broker_settings: BrokerSettings,
+    event_collector: CollectorFactory,
+) -> None:
+    collector = await event_collector("order.placed.v1")
+    relay = OutboxRelay(
+        session_maker,
+        rabbit_broker,
+        events_exchange(broker_settings),
+        poll_interval=0.05,
+        idle_poll_interval=0.4,
+    )
+    rounds = 0
+    relay_once = relay.relay_once
+
+    async def counted() -> int:
+        nonlocal rounds
+        rounds += 1
+        return await relay_once()
+
+    relay.relay_once = counted  # type: ignore[method-assign]
+    await relay.start()
+    try:
+        await asyncio.sleep(1.5)
+        # 0.05, 0.1, 0.2, 0.4, 0.4, ...: about 6 polls in 1.5 s instead of 30.
+        assert 3 <= rounds <= 9
+        # A row written by another process (no commit here to wake the relay) is still
+        # published by the next poll, within the idle interval.
+        envelope = envelope_for(OrderPlaced(order_id="o-idle", total=1), "order-service")
+        async with session_maker() as session, session.begin():
+            await session.execute(
+                insert(OutboxMessage).values(
+                    id=uuid.UUID(envelope.id),
+                    event_type=envelope.type,
+                    payload=encode_envelope(envelope),
+                    created_at=envelope.occurred_at,
+                    attempts=0,
+                )
+            )
+        assert (await collector.next(timeout=2)).envelope.id == envelope.id
     finally:
         await relay.stop()
 

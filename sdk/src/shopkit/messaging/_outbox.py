@@ -103,6 +103,7 @@ class OutboxRelay:
         exchange: RabbitExchange,
         poll_interval: float = 0.5,
         *,
+        idle_poll_interval: float | None = None,
         batch_size: int = 100,
         max_backoff: float = 30.0,
         retention: timedelta | None = timedelta(days=7),
@@ -112,6 +113,7 @@ class OutboxRelay:
         self._broker = broker
         self._exchange = exchange
         self._poll_interval = poll_interval
+        self._idle_poll_interval = max(poll_interval, idle_poll_interval or poll_interval)
         self._batch_size = batch_size
         self._max_backoff = max_backoff
         self._retention = retention
@@ -265,15 +267,24 @@ class OutboxRelay:
         return int(result.rowcount or 0)
 
     async def _run(self) -> None:
+        """Relay round after round. A commit in this process wakes the relay at once; the
+        polls only find rows no commit here announced (another process's, a retry's), so
+        while rounds find nothing the wait between polls doubles, from `poll_interval` up to
+        `idle_poll_interval`, and the first round that publishes sets it back."""
         assert self._wakeup is not None
         failures = 0
         loop = asyncio.get_running_loop()
         next_purge = loop.time()
+        idle_delay = self._poll_interval
         while not self._stop_requested.is_set():
-            delay = self._poll_interval
+            delay = idle_delay
             try:
                 published = await self.relay_once()
                 failures = 0
+                if published:
+                    idle_delay = delay = self._poll_interval
+                else:
+                    idle_delay = min(self._idle_poll_interval, idle_delay * 2)
                 if published >= self._batch_size:
                     delay = 0.0
                 if self._retention is not None and loop.time() >= next_purge:

@@ -41,6 +41,7 @@ class Messaging:
                 self.broker,
                 self.exchange,
                 poll_interval=settings.outbox_poll_interval_ms / 1000,
+                idle_poll_interval=settings.outbox_idle_poll_interval_ms / 1000,
             )
             if relay
             else None

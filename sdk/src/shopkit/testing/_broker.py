@@ -121,6 +121,7 @@ async def broker_settings() -> AsyncIterator[BrokerSettings]:
         max_retries=3,
         retry_base_delay_ms=50,
         outbox_poll_interval_ms=50,
+        outbox_idle_poll_interval_ms=100,
     )
     yield settings
     connection = await aio_pika.connect(settings.url)
