@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -182,13 +183,21 @@ def compile_once(statement: ClauseElement) -> TextClause:
     hot path is therefore built once, at import, with a `bindparam` for each value, and
     executed as the text this returns with those parameters by name: `session.execute(
     CLAIM, {"consumer": ...})`. Each parameter keeps its column's type (and so its bind
-    processing); values given as literals stay their defaults. Column defaults computed in
-    Python (ids, timestamps) are not applied: such a column needs a value, or `ValueError`.
+    processing); values given as literals, and column defaults that are plain values, stay
+    the parameters' defaults. Defaults computed in Python (ids, timestamps) cannot be: such a
+    column must be given a value, or `ValueError`.
     Rows a `RETURNING` gives back hold the driver's values (no result processing).
     """
     compiled = statement.compile(dialect=_NAMED_PARAMETERS)
     assert isinstance(compiled, SQLCompiler)
-    computed = [column.key for column in [*compiled.insert_prefetch, *compiled.update_prefetch]]
+    scalar_defaults: dict[str, Any] = {}
+    computed: list[str] = []
+    for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+        default = column.default if column in compiled.insert_prefetch else column.onupdate
+        if default is not None and default.is_scalar:
+            scalar_defaults[column.key] = default.arg  # type: ignore[attr-defined]
+        else:
+            computed.append(column.key)
     if computed:
         raise ValueError(
             f"give {', '.join(computed)} a value: their defaults are computed in Python, "
@@ -196,11 +205,16 @@ def compile_once(statement: ClauseElement) -> TextClause:
         )
     parameters = {
         name: bindparam(
-            name, value=parameter.value, type_=parameter.type, required=parameter.required
+            name,
+            value=scalar_defaults.get(name, parameter.value),
+            type_=parameter.type,
+            required=parameter.required and name not in scalar_defaults,
         )
         for parameter, name in compiled.bind_names.items()
     }
-    return text(compiled.string).bindparams(*parameters.values())
+    # A parameter with a cast (`:id::UUID`) reads as no parameter to `text()`: `(:id)::UUID`.
+    sql = re.sub(r"(?<![:\w]):(\w+)(?=::)", r"(:\1)", compiled.string)
+    return text(sql).bindparams(*parameters.values())
 
 
 def _server_and_name(url: str) -> tuple[str, str]:

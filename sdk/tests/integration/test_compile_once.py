@@ -6,6 +6,7 @@ literal values, RETURNING).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,18 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from shopkit.db import compile_once
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, bindparam, event, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    event,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -95,6 +107,26 @@ async def test_it_is_compiled_once(engine: AsyncEngine) -> None:
             await conn.execute(UPSERT, params)
     hits = [str(outcome) for outcome in outcomes]
     assert hits == ["CacheStats.CACHE_MISS", "CacheStats.CACHE_HIT", "CacheStats.CACHE_HIT"]
+
+
+async def test_a_cast_parameter_and_a_plain_default_are_kept(engine: AsyncEngine) -> None:
+    with_ids = Table(
+        "compile_once_ids",
+        MetaData(),
+        Column("id", Uuid, primary_key=True),
+        Column("status", String(16), nullable=False, default="queued"),
+    )
+    statement = compile_once(
+        insert(with_ids).values(id=bindparam("id")).returning(with_ids.c.id, with_ids.c.status)
+    )
+    row_id = uuid.uuid4()
+    async with engine.begin() as conn:
+        await conn.run_sync(with_ids.metadata.create_all)
+        try:
+            row = (await conn.execute(statement, {"id": row_id})).one()
+        finally:
+            await conn.run_sync(with_ids.metadata.drop_all)
+    assert (row[0], row[1]) == (row_id, "queued")
 
 
 def test_a_default_computed_in_python_must_be_given() -> None:

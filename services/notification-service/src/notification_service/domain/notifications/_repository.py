@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, select
+from shopkit.db import compile_once
+from shopkit.messaging import new_event_id
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from notification_service.db import models
+
+# Every column a delivery is queued with; those a caller leaves out are NULL.
+_DELIVERY_VALUES = (
+    "event_id", "event_type", "user_id", "channel", "recipient", "template", "subject",
+    "body_text", "body_html", "status", "attempts", "next_attempt_at",
+)  # fmt: skip
+_STAMPS = ("id", "created_at", "updated_at")
+# Once per message queued (every order event): compiled once, not on every call.
+_ADD_ONCE = compile_once(
+    insert(models.Delivery)
+    .values(
+        {
+            column: bindparam(column)
+            for column in (*_DELIVERY_VALUES, "id", "created_at", "updated_at")
+        }
+    )
+    .on_conflict_do_nothing(constraint="uq_delivery_event_channel_to")
+    .returning(models.Delivery.id)
+)
 
 
 class DeliveryRepository(SQLAlchemyAsyncRepository[models.Delivery]):
@@ -18,12 +40,10 @@ class DeliveryRepository(SQLAlchemyAsyncRepository[models.Delivery]):
 
     async def add_once(self, **values: Any) -> bool:
         """Queue a message unless this event already queued it for this address; True if new."""
-        added = await self.session.scalar(
-            insert(models.Delivery)
-            .values(**values)
-            .on_conflict_do_nothing(constraint="uq_delivery_event_channel_to")
-            .returning(models.Delivery.id)
-        )
+        now = datetime.now(UTC)
+        row = {column: None for column in _DELIVERY_VALUES} | values
+        row |= {"id": UUID(new_event_id()), "created_at": now, "updated_at": now}
+        added = await self.session.scalar(_ADD_ONCE, row)
         return added is not None
 
     async def claim_due(self, now: datetime) -> models.Delivery | None:

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from uuid import UUID
+
 import msgspec
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from shopkit.db import compile_once
 from shopkit.errors import InvalidInputError, NotFoundError
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from shopkit.messaging import new_event_id
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import Insert, insert
 
 from notification_service.db import models
 from notification_service.domain.preferences._rules import ChannelChoice
 from notification_service.domain.preferences.schemas import Preferences, PreferencesUpdate
+
+
+def _remember() -> Insert:
+    statement = insert(models.Recipient).values(
+        id=bindparam("id"),
+        user_id=bindparam("user_id"),
+        email=bindparam("email"),
+        name=bindparam("name"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={
+            "email": statement.excluded.email,
+            "name": statement.excluded.name,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+
+
+# Once per order event: compiled once, not on every call.
+_REMEMBER = compile_once(_remember())
 
 
 class UnknownRecipientError(NotFoundError):
@@ -25,15 +53,17 @@ class RecipientRepository(SQLAlchemyAsyncRepository[models.Recipient]):
 
     async def remember(self, user_id: str, email: str, name: str) -> models.Recipient:
         """Insert or refresh the address and name; preferences stay as they are."""
-        statement = (
-            insert(models.Recipient)
-            .values(user_id=user_id, email=email, name=name)
-            .on_conflict_do_update(
-                index_elements=["user_id"],
-                set_={"email": email, "name": name, "updated_at": func.now()},
-            )
+        now = datetime.now(UTC)
+        await self.session.execute(
+            _REMEMBER,
+            {
+                "id": UUID(new_event_id()),
+                "user_id": user_id,
+                "email": email,
+                "name": name,
+                "now": now,
+            },
         )
-        await self.session.execute(statement)
         return await self.for_user(user_id, lock=True)
 
     async def for_user(self, user_id: str, *, lock: bool = False) -> models.Recipient:

@@ -7,10 +7,28 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, select, update
+from shopkit.db import compile_once
+from shopkit.messaging import new_event_id
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from payment_service.db.models import Payment, ProviderEventLog, Refund
+
+# Once per provider event (every payment's confirmation): compiled once, not on every call.
+_RECORD_ONCE = compile_once(
+    insert(ProviderEventLog)
+    .values(
+        id=bindparam("id"),
+        provider=bindparam("provider"),
+        event_id=bindparam("event_id"),
+        event_type=bindparam("event_type"),
+        outcome="received",
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing(constraint="uq_provider_event_id")
+    .returning(ProviderEventLog.id)
+)
 
 
 class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
@@ -83,13 +101,19 @@ class ProviderEventRepository(SQLAlchemyAsyncRepository[ProviderEventLog]):
         `ON CONFLICT DO NOTHING` makes two deliveries racing each other safe as well: the
         second waits for the first's transaction and then finds the row.
         """
-        statement = (
-            insert(ProviderEventLog)
-            .values(provider=provider, event_id=event_id, event_type=event_type, outcome="received")
-            .on_conflict_do_nothing(constraint="uq_provider_event_id")
-            .returning(ProviderEventLog.id)
+        now = datetime.now(UTC)
+        log_id = UUID(new_event_id())  # time-ordered (uuid7), as the model's default
+        logged = await self.session.scalar(
+            _RECORD_ONCE,
+            {
+                "id": log_id,
+                "provider": provider,
+                "event_id": event_id,
+                "event_type": event_type,
+                "now": now,
+            },
         )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        return None if logged is None else log_id
 
     async def set_outcome(self, log_id: UUID, payment_id: UUID | None, outcome: str) -> None:
         """One `UPDATE` (the row was just inserted by `record_once`; no need to read it)."""
