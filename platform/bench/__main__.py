@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -12,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import browse, checkout, flash_sale, pages, reads, report
+from shopkit_platform._paths import REPORT_PYTHON
+
+from . import browse, checkout, flash_sale, pages, reads
 from ._context import Context
 from ._db import vacuum_if_autovacuum_is_off
 from ._sampler import Sampler
@@ -25,6 +28,17 @@ PROFILES: dict[str, Callable[[Context], dict[str, Any]]] = {
     "flash_sale": flash_sale.run,
     "pages": pages.run,
 }
+
+
+def draw_report(out: Path) -> None:
+    """report.html, drawn by `bench.report` in the report's own virtualenv (matplotlib is kept
+    out of .venv, from which `make up` runs the services: platform/requirements-report.txt)."""
+    platform = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [str(REPORT_PYTHON), "-m", "bench.report", str(out)],
+        cwd=platform, env={**os.environ, "PYTHONPATH": str(platform)}, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -84,7 +98,7 @@ def main(argv: list[str]) -> int:
     if summary:
         text = "\n".join(summary)
         (out / "summary.txt").write_text(text + "\n")
-        report.write(out)
+        draw_report(out)
         print(f"\n==> summary\n{text}")
         print(f"report: {out / 'report.html'}\nsummary: {out / 'summary.txt'}")
     return 1 if failed else 0

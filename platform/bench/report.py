@@ -229,3 +229,9 @@ Profiles: {" ".join(f"<a href='#{p}'>{p}</a>" for p in ORDER)}</p>
     path = out / "report.html"
     path.write_text(page)
     return path
+
+
+if __name__ == "__main__":  # `make bench` runs it in the report's own virtualenv
+    import sys
+
+    print(write(Path(sys.argv[1])))

@@ -20,6 +20,10 @@ VENV = Path(os.environ.get("SHOPKIT_VENV", ROOT / ".venv"))
 VENV_BIN = VENV / "bin"
 PYTHON = VENV_BIN / "python"
 UP_STATE = RUN / "up.json"
+# `make bench`'s report is drawn with matplotlib from a virtualenv of its own (see
+# platform/requirements-report.txt).
+REPORT_VENV = RUN / "report-venv"
+REPORT_PYTHON = REPORT_VENV / "bin" / "python"
 
 
 def venv_tool(name: str) -> str:

@@ -17,6 +17,8 @@ from ._paths import (
     LOGS,
     PLATFORM,
     PYTHON,
+    REPORT_PYTHON,
+    REPORT_VENV,
     ROOT,
     RUN,
     SDK_DIR,
@@ -27,6 +29,11 @@ from ._paths import (
 from .registry import Service, load
 
 DEV_REQUIREMENTS = PLATFORM / "requirements-dev.txt"
+REPORT_REQUIREMENTS = PLATFORM / "requirements-report.txt"
+REPORT_STAMP = REPORT_VENV / ".shopkit-bootstrap"
+# Once in .venv, now in the report's virtualenv only: taken out of a .venv made before, so the
+# services `make up` runs from it stop importing numpy.
+MOVED_TO_REPORT_VENV = ("matplotlib", "contourpy", "numpy")
 NODE_PROJECTS = (PLATFORM / "catalog", PLATFORM / "ci")
 STAMP = VENV / ".shopkit-bootstrap"
 TEST_EXTRAS = ("test", "tests", "testing", "dev")
@@ -135,8 +142,27 @@ def install_python_packages(notes: list[str]) -> None:
         extra = test_extra(d)
         cmd += ["-e", f"{d}[{extra}]" if extra else str(d)]
     run(cmd)
+    sites = list((VENV / "lib").glob("python*/site-packages"))
+    moved = [
+        p for p in MOVED_TO_REPORT_VENV if any((d / p / "__init__.py").is_file() for d in sites)
+    ]
+    if moved:
+        run([uv(), "pip", "uninstall", "--python", str(PYTHON), *moved])
+        notes.append(f"took {', '.join(moved)} out (the bench report's venv has them)")
     STAMP.write_text(stamp)
     notes.append(f"installed sdk + {len(service_dirs())} service(s) and app(s) + dev tools")
+
+
+def install_report_packages(notes: list[str]) -> None:
+    """matplotlib for `make bench`'s report, in .run/report-venv (not in .venv)."""
+    stamp = hashlib.sha256(REPORT_REQUIREMENTS.read_bytes()).hexdigest()
+    if REPORT_STAMP.is_file() and REPORT_STAMP.read_text() == stamp and REPORT_PYTHON.exists():
+        notes.append("up to date")
+        return
+    run([uv(), "venv", "--quiet", "--allow-existing", "--python", str(PYTHON), str(REPORT_VENV)])
+    run([uv(), "pip", "install", "--python", str(REPORT_PYTHON), "-r", str(REPORT_REQUIREMENTS)])
+    REPORT_STAMP.write_text(stamp)
+    notes.append("installed matplotlib")
 
 
 def install_node_packages(notes: list[str]) -> None:
@@ -279,6 +305,8 @@ def bootstrap(*, python_only: bool = False) -> None:
         build_sdk_wheel(notes)
     with step("Python packages (.venv)") as notes:
         install_python_packages(notes)
+    with step("bench report plotting (.run/report-venv)") as notes:
+        install_report_packages(notes)
     if python_only:
         return
     with step("node packages (platform/catalog, platform/ci)") as notes:
