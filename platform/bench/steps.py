@@ -1,0 +1,140 @@
+"""Where one order's CPU goes, step by step: `python -m bench.steps [ORDERS]` (run from
+platform/ against a running `make up`; not a `make bench` profile, and not in `make test`).
+
+One customer orders ORDERS times (40 by default) in sequence, nothing else running: cart, add,
+order, a pause for the reservation saga, pay, a pause for the confirmation, one status read,
+a last pause. Around each step the CPU time of every shop process is read from /proc, so
+each step's cost lands on the processes that did the work. The pauses also hold the idle
+shop's own background work; its share per pause is printed beside the table to subtract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from ._shop import ADDRESS, GATEWAY, catalog_skus, customers
+
+PAUSE = 0.6  # seconds: long enough for the saga's events at rest
+TICKS = os.sysconf("SC_CLK_TCK")
+SHOP = ("postgres", "beam.smp", "redis-server", "nginx")
+
+
+def _label(command: str) -> str | None:
+    if "-service serve" in command:
+        return command.split()[1].rsplit("/", 1)[1]
+    return next((name for name in SHOP if name in command), None)
+
+
+def cpu_by_process() -> collections.Counter[str]:
+    """CPU seconds used so far by every shop process, summed per service."""
+    used: collections.Counter[str] = collections.Counter()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                label = _label(cmdline.read().replace(b"\0", b" ").decode())
+            if label is None:
+                continue
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        used[label] += (int(fields[11]) + int(fields[12])) / TICKS
+    return used
+
+
+async def _one_order(api: httpx.AsyncClient, sku: str, step: Callable[[str], None]) -> str:
+    cart = (await api.post("/api/carts", json={"currency": "EUR"})).raise_for_status().json()
+    for line in cart.get("lines", []):
+        await api.delete(f"/api/carts/{cart['id']}/items/{line['sku']}")
+    step("POST /api/carts")
+    added = await api.post(f"/api/carts/{cart['id']}/items", json={"sku": sku, "quantity": 1})
+    added.raise_for_status()
+    step("add to cart")
+    order = (
+        (
+            await api.post(
+                "/api/orders",
+                json={"cart_id": cart["id"], "shipping_address": ADDRESS, "currency": "EUR"},
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+            )
+        )
+        .raise_for_status()
+        .json()
+    )
+    step("POST /api/orders")
+    await asyncio.sleep(PAUSE)
+    step(f"pause: reservation ({PAUSE} s)")
+    paid = await api.post(
+        f"/api/payments/{order['payment_id']}/confirm", json={"payment_method": "pm_card_visa"}
+    )
+    paid.raise_for_status()
+    step("POST /api/payments/{id}/confirm")
+    await asyncio.sleep(PAUSE)
+    step(f"pause: confirmation ({PAUSE} s)")
+    status = (await api.get(f"/api/orders/{order['id']}")).raise_for_status().json()["status"]
+    step("GET /api/orders/{id}")
+    await asyncio.sleep(PAUSE)
+    step(f"pause: after ({PAUSE} s)")
+    return str(status)
+
+
+async def measure(orders: int, token: str, skus: list[str]) -> dict[str, Any]:
+    per_step: dict[str, collections.Counter[str]] = {}
+    statuses: collections.Counter[str] = collections.Counter()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=30) as api:
+        for n in range(orders):
+            last = cpu_by_process()
+
+            def step(name: str) -> None:
+                nonlocal last
+                now = cpu_by_process()
+                per_step.setdefault(name, collections.Counter()).update(
+                    {label: now[label] - last.get(label, 0.0) for label in now}
+                )
+                last = now
+
+            statuses[await _one_order(api, skus[n % len(skus)], step)] += 1
+    before = cpu_by_process()
+    await asyncio.sleep(3)
+    after = cpu_by_process()
+    idle = {label: (after[label] - before.get(label, 0.0)) / 3 * PAUSE for label in after}
+    return {"steps": per_step, "idle_per_pause": idle, "statuses": statuses}
+
+
+def print_table(orders: int, figures: dict[str, Any]) -> None:
+    steps: dict[str, collections.Counter[str]] = figures["steps"]
+    totals: collections.Counter[str] = collections.Counter()
+    for used in steps.values():
+        totals.update(used)
+    columns = [label for label, _ in totals.most_common() if totals[label] > 0]
+    ended = dict(figures["statuses"])
+    print(f"ms of CPU per order, {orders} orders in sequence; orders ended {ended}")
+    idle = figures["idle_per_pause"]
+    print("idle shop per pause: " + ", ".join(
+        f"{label} {1000 * idle[label]:.1f}" for label in columns if idle.get(label, 0) > 0.0005
+    ))  # fmt: skip
+    print(f"{'step':34s}" + "".join(f"{c[:9]:>10s}" for c in columns) + f"{'total':>10s}")
+    for name, used in [*steps.items(), ("sum", totals)]:
+        cells = "".join(f"{1000 * used[c] / orders:10.1f}" for c in columns)
+        print(f"{name:34s}{cells}{1000 * sum(used.values()) / orders:10.1f}")
+
+
+def main(argv: list[str]) -> int:
+    orders = int(argv[0]) if argv else 40
+    token = customers(1)[0]
+    skus = [sku.sku for sku in catalog_skus(50)]
+    print_table(orders, asyncio.run(measure(orders, token, skus)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
