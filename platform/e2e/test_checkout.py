@@ -235,9 +235,15 @@ def test_customers_racing_for_the_last_units_never_oversell(
     )
     mine = [shop.call("GET", "/api/orders", token=t).json()["total"] for t in sold_out]
     assert mine == [0, 0, 0]  # nothing was made for the shoppers told sold out
-    stock = shop.call("GET", f"/api/inventory/{sku}").json()
-    assert stock["available"] == 0
-    assert stock["on_hand"] == on_hand_before - 3  # exactly the three units sold
+
+    # A confirmed order's units leave stock when inventory-service has taken `order.confirmed`,
+    # a moment after the order reads confirmed: exactly the three units sold, none more.
+    def sold() -> tuple[int, int]:
+        stock = shop.call("GET", f"/api/inventory/{sku}").json()
+        return stock["available"], on_hand_before - stock["on_hand"]
+
+    eventually(lambda: sold() == (0, 3), seconds=10)
+    assert sold() == (0, 3)
 
 
 def test_a_refund_puts_the_order_in_refunded_and_the_stock_back_once(
