@@ -225,8 +225,8 @@ class PaymentService:
             attempt=payment.confirm_attempts,
             idempotency_key=f"confirm:{payment.id}:{payment.confirm_attempts}",
         )
-        await self.settle(event)
-        return payment  # the row `settle` changed: one identity in this session
+        await self.settle(event, locked=payment)
+        return payment  # the row `settle` changed
 
     async def refund(self, payment_id: UUID, data: RefundCreate) -> Refund:
         payment = await self.payments.lock(payment_id)
@@ -316,18 +316,26 @@ class PaymentService:
             amount_refunded=payment.refunded_amount + result.amount,
             refund_reference=result.reference,
         )
-        await self.settle(event)
+        await self.settle(event, locked=payment)  # every caller holds the payment locked
         refund = await self.refunds.get_one_or_none(provider_reference=result.reference)
         assert refund is not None
         return refund
 
-    async def settle(self, event: ProviderEvent) -> str:
-        """Apply one provider event, once. Returns what happened (also kept in the log)."""
+    async def settle(self, event: ProviderEvent, *, locked: Payment | None = None) -> str:
+        """Apply one provider event, once. Returns what happened (also kept in the log).
+
+        `locked` is the event's payment when the caller already holds its row locked in this
+        transaction (a confirmation, a refund): it is not locked and read a second time.
+        """
         log_id = await self.events.record_once(event.provider, event.id, event.type)
         if log_id is None:
             _logger.info("provider event already handled", event_id=event.id, type=event.type)
             return "duplicate"
-        payment = await self.payments.lock_by_reference(event.reference)
+        payment = (
+            locked
+            if locked is not None and locked.provider_reference == event.reference
+            else await self.payments.lock_by_reference(event.reference)
+        )
         if payment is None:
             _logger.warning("provider event for an unknown payment", event_id=event.id)
             await self.events.set_outcome(log_id, None, "unknown-payment")
