@@ -167,6 +167,13 @@ class Sampler:
         if not first:
             self.samples.append(Sample(now, cpu, rss))
 
+    def cpu_since_last(self) -> dict[str, float]:
+        """Sample now, without the thread: CPU seconds per group since the previous call
+        (the first call only sets the baseline and returns nothing)."""
+        first = not self._cpu_seen
+        self._collect(first=first)
+        return {} if first else self.samples[-1].cpu
+
     def cpu_between(self, start: float, end: float) -> dict[str, float]:
         """CPU seconds per group used in the samples taken within [start, end]."""
         total: dict[str, float] = {}

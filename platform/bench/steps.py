@@ -3,7 +3,7 @@ platform/ against a running `make up`; not a `make bench` profile, and not in `m
 
 One customer orders ORDERS times (40 by default) in sequence, nothing else running: cart, add,
 order, a pause for the reservation saga, pay, a pause for the confirmation, one status read,
-a last pause. Around each step the CPU time of every shop process is read from /proc, so
+a last pause. Around each step the bench's sampler reads the CPU time of every shop process, so
 each step's cost lands on the processes that did the work. The pauses also hold the idle
 shop's own background work; its share per pause is printed beside the table to subtract.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -20,34 +19,10 @@ from typing import Any
 
 import httpx
 
+from ._sampler import Sampler
 from ._shop import ADDRESS, GATEWAY, catalog_skus, customers
 
 PAUSE = 0.6  # seconds: long enough for the saga's events at rest
-TICKS = os.sysconf("SC_CLK_TCK")
-SHOP = ("postgres", "beam.smp", "redis-server", "nginx")
-
-
-def _label(command: str) -> str | None:
-    if "-service serve" in command:
-        return command.split()[1].rsplit("/", 1)[1]
-    return next((name for name in SHOP if name in command), None)
-
-
-def cpu_by_process() -> collections.Counter[str]:
-    """CPU seconds used so far by every shop process, summed per service."""
-    used: collections.Counter[str] = collections.Counter()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                label = _label(cmdline.read().replace(b"\0", b" ").decode())
-            if label is None:
-                continue
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        used[label] += (int(fields[11]) + int(fields[12])) / TICKS
-    return used
 
 
 async def _one_order(api: httpx.AsyncClient, sku: str, step: Callable[[str], None]) -> str:
@@ -89,24 +64,20 @@ async def _one_order(api: httpx.AsyncClient, sku: str, step: Callable[[str], Non
 async def measure(orders: int, token: str, skus: list[str]) -> dict[str, Any]:
     per_step: dict[str, collections.Counter[str]] = {}
     statuses: collections.Counter[str] = collections.Counter()
+    sampler = Sampler()
+    sampler.cpu_since_last()
+
+    def step(name: str) -> None:
+        per_step.setdefault(name, collections.Counter()).update(sampler.cpu_since_last())
+
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=GATEWAY, headers=headers, timeout=30) as api:
         for n in range(orders):
-            last = cpu_by_process()
-
-            def step(name: str) -> None:
-                nonlocal last
-                now = cpu_by_process()
-                per_step.setdefault(name, collections.Counter()).update(
-                    {label: now[label] - last.get(label, 0.0) for label in now}
-                )
-                last = now
-
             statuses[await _one_order(api, skus[n % len(skus)], step)] += 1
-    before = cpu_by_process()
+            sampler.cpu_since_last()  # between orders: nobody's step
+    sampler.cpu_since_last()
     await asyncio.sleep(3)
-    after = cpu_by_process()
-    idle = {label: (after[label] - before.get(label, 0.0)) / 3 * PAUSE for label in after}
+    idle = {group: used / 3 * PAUSE for group, used in sampler.cpu_since_last().items()}
     return {"steps": per_step, "idle_per_pause": idle, "statuses": statuses}
 
 
