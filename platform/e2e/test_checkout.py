@@ -131,6 +131,52 @@ def test_a_shopper_buys_with_the_visa_test_card(shop: Gateway, sku: str) -> None
     eventually(lambda: _told(shop, token, "confirm"), seconds=10)  # in the delivery log
 
 
+def _header(reply: Any, name: str) -> str | None:
+    return next((v for k, v in reply.headers.items() if k.lower() == name.lower()), None)
+
+
+def test_an_order_page_waiting_through_the_gateway_hears_of_the_payment_at_once(
+    shop: Gateway, sku: str
+) -> None:
+    """The order page's wait (`If-None-Match` + `Prefer: wait`) through nginx: held while
+    nothing changes, answered with `confirmed` as soon as the payment goes through."""
+    token = _shopper(shop)
+    order = _order(shop, token, sku)
+    eventually(lambda: _status(shop, token, order["id"]) == "awaiting_payment", seconds=10)
+    seen = shop.call("GET", f"/api/orders/{order['id']}", token=token)
+    etag = _header(seen, "ETag")
+    assert etag, seen.headers
+
+    answer: dict[str, Any] = {}
+
+    def wait() -> None:
+        headers = {"If-None-Match": etag, "Prefer": "wait=8"}
+        answer["reply"] = shop.call(
+            "GET", f"/api/orders/{order['id']}", token=token, headers=headers
+        )
+        answer["at"] = time.monotonic()
+
+    waiting = threading.Thread(target=wait)
+    waiting.start()
+    time.sleep(0.5)
+    assert waiting.is_alive(), "the order has not changed: the answer is held"
+    _pay(shop, token, order, "pm_card_visa")
+    paid_at = time.monotonic()
+    waiting.join(10)
+    reply = answer["reply"]
+    assert reply.status == 200, reply.body
+    assert reply.json()["status"] in ("confirmed",)
+    took = answer["at"] - paid_at
+    print(f"the waiting order page heard of the confirmation {took * 1000:.0f} ms after payment")
+    assert took < 5
+
+    unchanged = shop.call(
+        "GET", f"/api/orders/{order['id']}", token=token,
+        headers={"If-None-Match": _header(reply, "ETag") or "", "Prefer": "wait=1"},
+    )  # fmt: skip
+    assert unchanged.status == 304
+
+
 def test_a_declined_card_cancels_the_order_and_gives_the_stock_back(
     shop: Gateway, sku: str
 ) -> None:

@@ -789,7 +789,14 @@ def test_a_preflight_is_answered_by_nginx(shop: Gateway) -> None:
     assert reply.headers["access-control-allow-origin"] == "http://127.0.0.1:8080"
     assert "POST" in reply.headers["access-control-allow-methods"]
     allowed_headers = reply.headers["access-control-allow-headers"]
-    for name in ("Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"):
+    for name in (
+        "Authorization",
+        "Content-Type",
+        "Idempotency-Key",
+        "If-None-Match",
+        "Prefer",
+        "X-Request-ID",
+    ):
         assert name in allowed_headers
     assert reply.headers["access-control-max-age"] == "600"
     assert "Origin" in reply.headers["vary"]

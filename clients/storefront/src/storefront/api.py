@@ -70,10 +70,28 @@ class ShopApi:
     ) -> Any:
         """JSON of a 2xx answer. `auth`: send the customer's token (NotLoggedIn without one);
         the cart calls send it whenever there is one, as a guest cart needs none."""
+        response = await self.respond(
+            method, path, params=params, json=json, auth=auth, headers=headers
+        )
+        return result(response)
+
+    async def respond(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        auth: bool = False,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+    ) -> httpx.Response:
+        """The answer itself (its status and headers too), after renewing an expired token
+        as `call` does; `result(answer)` reads it as `call` would."""
         if auth and not self.session.logged_in:
             raise NotLoggedIn
         token_sent = self.session.access_token
-        response = await self._send(method, path, params, json, headers)
+        response = await self._send(method, path, params, json, headers, read_timeout)
         if response.status_code == 401 and self.session.logged_in and not _is_auth(path):
             async with self._refresh_lock:
                 stale = self.session.access_token == token_sent
@@ -82,11 +100,11 @@ class ShopApi:
                     raise NotLoggedIn
             if not self.session.logged_in:
                 raise NotLoggedIn
-            response = await self._send(method, path, params, json, headers)
+            response = await self._send(method, path, params, json, headers, read_timeout)
             if response.status_code == 401:
                 self.session.log_out()
                 raise NotLoggedIn
-        return _result(response)
+        return response
 
     async def _send(
         self,
@@ -95,13 +113,16 @@ class ShopApi:
         params: Mapping[str, Any] | None,
         json: Any,
         extra: Mapping[str, str] | None,
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         headers = dict(self._headers)
         if token := self.session.access_token:
             headers["Authorization"] = f"Bearer {token}"
         headers.update(extra or {})
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        return await self._gateway.send(method, path, headers=headers, params=clean, json=json)
+        return await self._gateway.send(
+            method, path, headers=headers, params=clean, json=json, read_timeout=read_timeout
+        )
 
     async def _refresh(self) -> bool:
         refresh_token = self.session.refresh_token
@@ -127,7 +148,8 @@ def _is_auth(path: str) -> bool:
     return path.startswith("/api/auth/")
 
 
-def _result(response: httpx.Response) -> Any:
+def result(response: httpx.Response) -> Any:
+    """JSON of a 2xx answer; `ApiError` for a 4xx, `ServiceUnavailable` for a 5xx."""
     status = response.status_code
     if status >= 500:
         raise ServiceUnavailable("A part of the shop is not answering.", 502)

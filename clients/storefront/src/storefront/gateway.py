@@ -83,16 +83,18 @@ class Gateway:
         headers: Mapping[str, str],
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        read_timeout: float | None = None,
     ) -> httpx.Response:
-        """The raw answer; any transport failure becomes `ServiceUnavailable` (503)."""
+        """The raw answer; any transport failure becomes `ServiceUnavailable` (503).
+        `read_timeout`: this call's own, for an answer the API holds on purpose (a wait)."""
+        timeout = self._client.timeout if method in READS else self._write_timeout
+        if read_timeout is not None:
+            timeout = httpx.Timeout(
+                connect=timeout.connect, read=read_timeout, write=timeout.write, pool=timeout.pool
+            )
         try:
             return await self._client.request(
-                method,
-                path,
-                headers=dict(headers),
-                params=params,
-                json=json,
-                timeout=self._client.timeout if method in READS else self._write_timeout,
+                method, path, headers=dict(headers), params=params, json=json, timeout=timeout
             )
         except httpx.TimeoutException:
             log.warning("gateway timed out", method=method, path=path)

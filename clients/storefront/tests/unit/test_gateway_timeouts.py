@@ -42,3 +42,13 @@ async def test_a_queued_write_is_waited_for_and_a_slow_read_is_not(held_gateway:
             await gateway.send("GET", "/api/carts/c", headers={})
     finally:
         await gateway.aclose()
+
+
+async def test_a_read_the_api_holds_on_purpose_is_waited_for(held_gateway: str) -> None:
+    """The order page's wait for the next status: its own read timeout, not the reads' 0.1 s."""
+    gateway = Gateway(GatewaySettings(url=held_gateway, timeout_seconds=0.1))
+    try:
+        held = await gateway.send("GET", "/api/orders/o", headers={}, read_timeout=2.0)
+        assert held.status_code == 200
+    finally:
+        await gateway.aclose()

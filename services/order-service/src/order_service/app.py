@@ -29,6 +29,7 @@ from order_service.domain.orders import (
     OrderService,
     Upstreams,
 )
+from order_service.domain.orders._watch import OrderWatch
 from order_service.events.handlers import register_handlers
 
 PAYMENT_SCOPES = ["payments:create"]
@@ -74,6 +75,7 @@ def create_app(
     )
     sweeper = CheckoutTimeoutSweeper(session_maker, orders, settings.order.sweep_interval_seconds)
     verifier = verifier_from_settings(settings.auth)
+    watch = OrderWatch(settings.database.url)
 
     @asynccontextmanager
     async def close_jwks(_app: Any) -> AsyncIterator[None]:
@@ -93,6 +95,7 @@ def create_app(
             redis.lifespan,
             upstreams.lifespan,
             sweeper.lifespan(),
+            watch.lifespan,
             close_jwks,
         ],
         state={
@@ -101,6 +104,7 @@ def create_app(
             "order_service": orders,
             "checkout": Checkout(upstreams, admission),
             "sweeper": sweeper,
+            "order_watch": watch,
         },
         telemetry=settings.telemetry,
     )

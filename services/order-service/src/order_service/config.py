@@ -35,10 +35,17 @@ class OrderSettings(msgspec.Struct, frozen=True, kw_only=True):
     payment_timeout_seconds: int = 900
     # How often each replica looks for timed-out orders (claimed with SKIP LOCKED).
     sweep_interval_seconds: float = 5.0
+    # The longest `GET /api/orders/{id}` holds an answer for `Prefer: wait=N` (the order page
+    # waiting for its next status); below the gateway's and clients' read timeouts.
+    wait_max_seconds: float = 20.0
 
     def __post_init__(self) -> None:
         if self.payment_timeout_seconds < 1 or self.sweep_interval_seconds <= 0:
             raise ValueError("the payment timeout and the sweep interval must be positive")
+        if not 0 <= self.wait_max_seconds <= 55:
+            raise ValueError(
+                "ORDER_WAIT_MAX_SECONDS must be between 0 and 55 (the gateway waits 60)"
+            )
 
 
 class AdmissionSettings(msgspec.Struct, frozen=True, kw_only=True):

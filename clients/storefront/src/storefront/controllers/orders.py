@@ -1,17 +1,17 @@
 """Order history, order detail (its status updated live) and the small status endpoint the
-detail page polls."""
+detail page asks, which waits for the order's next change (the API's `Prefer: wait`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from storefront.api import NotLoggedIn
+from storefront.api import NotLoggedIn, result
 from storefront.gateway import ApiError, ServiceUnavailable
 from storefront.pages import Shop
 from storefront.templating import status_label, when
@@ -20,6 +20,9 @@ PAGE_SIZE = 10
 # The states after which the page stops polling: nothing changes them without staff.
 SETTLED = frozenset({"confirmed", "cancelled", "shipped", "delivered", "refunded"})
 CANCELLABLE = frozenset({"pending", "awaiting_payment"})  # before any money is taken
+# How long the status endpoint holds its answer for the order's next change (the API's own
+# limit, ORDER_WAIT_MAX_SECONDS, is 20 s); the page then asks again.
+WAIT_SECONDS = 20
 
 
 DECLINED = (
@@ -81,29 +84,36 @@ class OrdersController(Controller):
 
     @get("/{order_id:str}", operation_id="order")
     async def order(self, shop: NamedDependency[Shop], order_id: FromPath[str]) -> Template:
-        order = await _order(shop, order_id)
+        order, etag = await _order(shop, order_id)
         return await shop.render(
             "order.html",
             {
                 "order": order,
+                "etag": etag,
                 "progress": status_view(order, shop.session.pop_declined(str(order["id"]))),
             },
         )
 
     @get("/{order_id:str}/status", operation_id="orderStatus")
     async def status(
-        self, shop: NamedDependency[Shop], order_id: FromPath[str]
-    ) -> Response[dict[str, Any]]:
-        """JSON for the order page's poll; errors as JSON too (the page retries)."""
+        self, request: Request[Any, Any, Any], shop: NamedDependency[Shop], order_id: FromPath[str]
+    ) -> Response[dict[str, Any] | None]:
+        """JSON for the order page; errors as JSON too (the page retries). With the ETag of
+        what the page shows in `If-None-Match`, the answer waits up to WAIT_SECONDS for the
+        order to change: the new status the moment it does, else 304."""
+        seen = request.headers.get("if-none-match")
         try:
-            order = await _order(shop, order_id)
+            order, etag = await _order(shop, order_id, seen=seen)
         except NotLoggedIn:
             return Response({"error": "not logged in"}, status_code=401)
         except ApiError as exc:
             return Response({"error": exc.detail}, status_code=exc.status_code)
         except ServiceUnavailable as exc:
             return Response({"error": exc.reason}, status_code=exc.status_code)
-        return Response(status_view(order), headers={"Cache-Control": "no-store"})
+        headers = {"Cache-Control": "no-store", **({"ETag": etag} if etag else {})}
+        if order is None:
+            return Response(None, status_code=304, headers=headers)
+        return Response(status_view(order), headers=headers)
 
     @post("/{order_id:str}/cancel", operation_id="cancelOrder", status_code=303)
     async def cancel(self, shop: NamedDependency[Shop], order_id: FromPath[str]) -> Redirect:
@@ -115,13 +125,25 @@ class OrdersController(Controller):
         return shop.redirect(f"/orders/{quote(order_id, safe='')}")
 
 
-async def _order(shop: NamedDependency[Shop], order_id: FromPath[str]) -> dict[str, Any]:
+async def _order(
+    shop: NamedDependency[Shop], order_id: str, *, seen: str | None = None
+) -> tuple[Any, str | None]:
+    """The order and its ETag; with `seen` (an ETag), None and that ETag when the order is
+    still so after waiting up to WAIT_SECONDS for it to change."""
+    wait = {"If-None-Match": seen, "Prefer": f"wait={WAIT_SECONDS}"} if seen else None
+    answer = await shop.api.respond(
+        "GET",
+        f"/api/orders/{quote(order_id, safe='')}",
+        auth=True,
+        headers=wait,
+        read_timeout=WAIT_SECONDS + 10 if seen else None,
+    )
+    etag = answer.headers.get("etag")
+    if answer.status_code == 304:
+        return None, etag or seen
     try:
-        order: dict[str, Any] = await shop.api.get(
-            f"/api/orders/{quote(order_id, safe='')}", auth=True
-        )
+        return result(answer), etag
     except ApiError as exc:
         if exc.status_code in (400, 422):  # not an order id at all
             raise ApiError(404, exc.problem) from None
         raise
-    return order

@@ -137,7 +137,9 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
-  // Order page: poll the storefront's status endpoint until the order is settled.
+  // Order page: ask the storefront's status endpoint until the order is settled. With the
+  // order's ETag the endpoint holds its answer until the order changes (or 304 after 20 s),
+  // so the next status shows the moment it happens; without one, ask once a second.
   function orderStatus() {
     var section = document.querySelector("[data-order-status-url]");
     if (!section || section.hasAttribute("data-settled")) return;
@@ -148,6 +150,7 @@
     var historyEl = document.querySelector("[data-order-history]");
     var started = Date.now();
     var delay = 1000;
+    var etag = section.dataset.orderEtag || null;
 
     function renderHistory(history) {
       if (!historyEl) return;
@@ -183,22 +186,26 @@
       if (cancel && !view.cancellable) cancel.hidden = true;
     }
     function poll() {
-      fetch(url, { headers: { accept: "application/json" }, cache: "no-store" })
+      var headers = { accept: "application/json" };
+      if (etag) headers["if-none-match"] = etag;
+      fetch(url, { headers: headers, cache: "no-store" })
         .then(function (response) {
+          if (response.status === 304) return null;
           if (!response.ok) throw new Error(String(response.status));
+          etag = response.headers.get("etag");
           return response.json();
         })
         .then(function (view) {
-          apply(view);
           delay = 1000;
-          if (!view.settled) schedule();
+          if (view) apply(view);
+          if (!view || !view.settled) schedule(etag ? 0 : delay);
         })
-        .catch(function () { delay = Math.min(delay * 2, 8000); schedule(); });
+        .catch(function () { delay = Math.min(delay * 2, 8000); schedule(delay); });
     }
-    function schedule() {
-      if (Date.now() - started < 20 * 60 * 1000) setTimeout(poll, delay);
+    function schedule(after) {
+      if (Date.now() - started < 20 * 60 * 1000) setTimeout(poll, after);
     }
-    schedule();
+    schedule(etag ? 0 : delay);
   }
 
   onReady(function () {

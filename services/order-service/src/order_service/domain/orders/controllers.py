@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 from shopkit.auth import (
     ROLE_CUSTOMER,
     CurrentPrincipal,
@@ -25,10 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from order_service.domain.orders._checkout import Checkout, check_key
 from order_service.domain.orders._states import OrderStatus
 from order_service.domain.orders._upstream import caller_token
+from order_service.domain.orders._watch import OrderWatch
 from order_service.domain.orders.schemas import Order, OrderCreate
 from order_service.domain.orders.services import (
     IDEMPOTENCY_HEADER,
     OrderService,
+    etag_of,
     to_schema,
     to_schemas,
 )
@@ -44,9 +48,43 @@ async def provide_orders(db_session: NamedDependency[AsyncSession], state: State
     return orders
 
 
+async def provide_watch(state: State) -> OrderWatch:
+    watch: OrderWatch = state["order_watch"]
+    return watch
+
+
 async def provide_checkout(state: State) -> Checkout:
     checkout: Checkout = state["checkout"]
     return checkout
+
+
+def requested_wait(prefer: str | None, most: float) -> float:
+    """The seconds of `Prefer: wait=N` (RFC 7240), at most `most`; 0 when absent or unreadable
+    (a preference the server cannot honour is ignored, not refused)."""
+    for preference in (prefer or "").split(","):
+        name, _, value = preference.split(";", 1)[0].strip().partition("=")
+        if name.strip().lower() == "wait":
+            try:
+                seconds = float(value.strip().strip('"'))
+            except ValueError:
+                return 0.0
+            return min(max(seconds, 0.0), most) if seconds == seconds else 0.0  # NaN: none
+    return 0.0
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """`If-None-Match` against the current ETag, by weak comparison (RFC 9110 13.1.2)."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(
+        tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted
+        for tag in if_none_match.split(",")
+    )
+
+
+def _not_modified(headers: dict[str, str]) -> Response[Any]:
+    return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
 
 
 def _bearer(request: Request[Any, Any, Any]) -> str | None:
@@ -60,6 +98,7 @@ class OrderController(Controller):
     dependencies = {
         "orders": Provide(provide_orders),
         "checkout": Provide(provide_checkout),
+        "watch": Provide(provide_watch),
         "principal": Provide(provide_principal),
     }
 
@@ -97,7 +136,11 @@ class OrderController(Controller):
             order, created = await checkout.place_order(principal, key, data, orders)
         finally:
             caller_token.reset(token)
-        return Response(to_schema(order), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+        return Response(
+            to_schema(order),
+            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
+            headers={"ETag": etag_of(order)},
+        )
 
     @get("/", operation_id="listOrders")
     async def list_orders(
@@ -116,15 +159,70 @@ class OrderController(Controller):
         )
         return Page(items=to_schemas(items), total=total, limit=page.limit, offset=page.offset)
 
-    @get("/{order_id:uuid}", operation_id="getOrder")
+    @get(
+        "/{order_id:uuid}",
+        operation_id="getOrder",
+        response_headers=[
+            ResponseHeader(
+                name="ETag",
+                description="the order's version, for `If-None-Match`",
+                documentation_only=True,
+            )
+        ],
+        responses={
+            HTTP_304_NOT_MODIFIED: ResponseSpec(
+                data_container=None,
+                description="The order is still as the `If-None-Match` ETag says "
+                "(after waiting, with `Prefer: wait`, for it to change)",
+            )
+        },
+    )
     async def get_order(
         self,
+        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         orders: NamedDependency[OrderService],
+        watch: NamedDependency[OrderWatch],
         order_id: FromPath[UUID],
-    ) -> Order:
-        """One order with its lines and status history (own, or any for an admin)."""
-        return to_schema(await orders.get_for(principal, order_id))
+        if_none_match: Annotated[
+            str | None,
+            HeaderParameter(
+                name="If-None-Match",
+                description="the `ETag` of the order as last seen: 304 while it is unchanged",
+            ),
+        ] = None,
+        prefer: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Prefer",
+                description="`wait=N` with `If-None-Match`: hold the answer up to N seconds "
+                "(at most ORDER_WAIT_MAX_SECONDS, 20 by default) until the order changes",
+            ),
+        ] = None,
+    ) -> Response[Order]:
+        """One order with its lines and status history (own, or any for an admin), with its
+        `ETag`. An order page waiting for the next status sends that ETag in `If-None-Match`
+        with `Prefer: wait=20`: the answer comes the moment the order changes (200), or 304
+        when it has not changed within the wait; the page asks again."""
+        settings = request.app.state["settings"].order
+        wait = requested_wait(prefer, settings.wait_max_seconds) if if_none_match else 0.0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        with watch.watching(order_id) as changed:
+            while True:
+                changed.clear()
+                order = await orders.get_for(principal, order_id)
+                etag = etag_of(order)
+                if not etag_matches(if_none_match, etag):
+                    return Response(to_schema(order), headers={"ETag": etag})
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    headers = {"ETag": etag}
+                    if wait:
+                        headers["Preference-Applied"] = f"wait={wait:g}"
+                    return _not_modified(headers)
+                await orders.end_read()  # no connection held while waiting
+                await watch.wait(changed, remaining)
 
     @post(
         "/{order_id:uuid}/cancel",

@@ -36,6 +36,7 @@ from order_service.domain.orders._states import (
     SagaStep,
     check_transition,
 )
+from order_service.domain.orders._watch import stage_change
 from order_service.events.events import (
     Address,
     OrderCancelled,
@@ -449,6 +450,7 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
             self.repo.session.add(change)
         else:
             order.history.append(change)
+        stage_change(self.repo.session, order.id)
 
     def _confirm(self, order: models.Order, reason: str) -> None:
         self._move(order, OrderStatus.CONFIRMED, reason)
@@ -504,6 +506,11 @@ def stock_was_committed(order: models.Order) -> bool:
     """Whether inventory committed this order's stock: it was confirmed at some point (even if
     it was cancelled afterwards), so a full refund puts the stock back."""
     return any(change.to_status == OrderStatus.CONFIRMED for change in order.history)
+
+
+def etag_of(order: models.Order) -> str:
+    """The order's version as a weak ETag: every change to an order adds a history entry."""
+    return f'W/"{len(order.history)}"'
 
 
 def _may_see(principal: Principal, order: models.Order) -> bool:
