@@ -2,11 +2,12 @@
 bench._buyers config.json`) so the sampler can tell its CPU from the shop's.
 
 checkout: each customer buys in a loop: cart -> add a random SKU -> POST /api/orders -> pay with
-pm_card_visa -> poll the order once a second until confirmed or cancelled. After the window
+pm_card_visa -> follow the order until confirmed or cancelled, as the storefront's order page
+does (each ask waits for the order's next change: `Prefer: wait`). After the window
 closes each customer finishes the order in hand, and starts no new one.
 
 flash: every buyer (a customer of its own, with a connection of its own, as a browser has)
-arrives at the same moment: cart -> add the sale SKU -> order -> pay -> poll; a step answered
+arrives at the same moment: cart -> add the sale SKU -> order -> pay -> follow; a step answered
 429/503 with Retry-After is waited out and sent again (the cart built so far stays), until the
 buyer's patience ends; each buyer's answer (confirmed, sold out, queued, error, timeout) and how
 long it took are written out. A few light browsers read the catalog meanwhile.
@@ -36,6 +37,8 @@ ADDRESS = {
     "postal_code": "10115", "country": "DE",
 }  # fmt: skip
 FINAL = {"confirmed", "cancelled", "refunded"}
+# How long one ask waits for the order to change (order-service holds it at most 20 s).
+WAIT_SECONDS = 10
 _TLS = ssl.create_default_context()
 OUTCOMES = {"confirmed": "confirmed", "cancelled": "sold out",
             "refunded": "sold out after paying (refunded)"}  # fmt: skip
@@ -76,6 +79,15 @@ class Api:
         self, endpoint: str, method: str, path: str, *, token: str | None, ip: str,
         json_body: Any = None, headers: dict[str, str] | None = None, ok: tuple[int, ...] = (200,),
     ) -> Any:  # fmt: skip
+        reply = await self.answer(
+            endpoint, method, path, token=token, ip=ip, json_body=json_body, headers=headers, ok=ok
+        )
+        return reply.json() if reply.content else None
+
+    async def answer(
+        self, endpoint: str, method: str, path: str, *, token: str | None, ip: str,
+        json_body: Any = None, headers: dict[str, str] | None = None, ok: tuple[int, ...] = (200,),
+    ) -> httpx.Response:  # fmt: skip
         sent = {"X-Forwarded-For": ip, **(headers or {})}
         if token:
             sent["Authorization"] = f"Bearer {token}"
@@ -95,24 +107,39 @@ class Api:
             retry = float(after) if after and after.replace(".", "", 1).isdigit() else None
             raise Failed(endpoint, f"http {reply.status_code}", reply.status_code, retry)
         self._write(started, endpoint, clock, "ok")
-        return reply.json() if reply.content else None
+        return reply
 
     def _write(self, started: float, endpoint: str, clock: float, outcome: str) -> None:
         ms = (time.perf_counter() - clock) * 1000
         self.out.write(f"{started:.4f},{endpoint},{ms:.2f},{outcome}\n")
 
 
-async def _settle(api: Api, token: str, ip: str, order_id: str, patience: float) -> str:
-    """Poll once a second, as the storefront does, until the order is final or patience ends."""
+async def _settle(
+    api: Api, token: str, ip: str, order_id: str, patience: float, etag: str | None = None
+) -> str:
+    """Follow the order as the storefront's order page does until it is final or patience
+    ends: ask with the ETag it had when it was placed (`If-None-Match`, `Prefer: wait=N`),
+    which order-service answers the moment the order changes (or 304 when N seconds pass),
+    and again with each new ETag."""
     deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        await asyncio.sleep(1.0)
-        with contextlib.suppress(Failed):
-            order = await api.call(
-                "GET /api/orders/{id}", "GET", f"/api/orders/{order_id}", token=token, ip=ip
-            )
-            if order["status"] in FINAL:
-                return str(order["status"])
+    while (left := deadline - time.monotonic()) > 0:
+        wait = min(WAIT_SECONDS, max(1, int(left)))
+        headers = {"If-None-Match": etag, "Prefer": f"wait={wait}"} if etag else None
+        try:
+            reply = await api.answer(
+                "GET /api/orders/{id} (waits)" if etag else "GET /api/orders/{id}", "GET",
+                f"/api/orders/{order_id}", token=token, ip=ip, headers=headers, ok=(200, 304),
+            )  # fmt: skip
+        except Failed:
+            await asyncio.sleep(1.0)
+            continue
+        etag = reply.headers.get("etag")
+        if reply.status_code == 200:
+            status = str(reply.json()["status"])
+            if status in FINAL:
+                return status
+        if not etag:  # a shop that cannot wait: ask once a second
+            await asyncio.sleep(1.0)
     return "timeout"
 
 
@@ -134,8 +161,8 @@ async def _step(on_busy: OnBusy | None, call: Callable[[], Awaitable[Any]]) -> A
 
 async def _buy(
     api: Api, token: str, ip: str, sku: str, *, guest: bool, on_busy: OnBusy | None = None
-) -> tuple[str, str]:
-    """Cart, add, order, pay; returns (order id, payment id)."""
+) -> tuple[str, str | None]:
+    """Cart, add, order, pay; returns (order id, the order's ETag when it was placed)."""
     auth = None if guest else token
     cart = await _step(on_busy, lambda: api.call(
         "POST /api/carts", "POST", "/api/carts", token=auth, ip=ip,
@@ -152,17 +179,18 @@ async def _buy(
         ip=ip, json_body={"sku": sku, "quantity": 1}, ok=(200, 201),
     ))  # fmt: skip
     key = uuid.uuid4().hex
-    order = await _step(on_busy, lambda: api.call(
+    placed = await _step(on_busy, lambda: api.answer(
         "POST /api/orders", "POST", "/api/orders", token=token, ip=ip,
         json_body={"cart_id": cart["id"], "shipping_address": ADDRESS, "currency": "EUR"},
         headers={"Idempotency-Key": key}, ok=(200, 201),
     ))  # fmt: skip
+    order = placed.json()
     await _step(on_busy, lambda: api.call(
         "POST /api/payments/{id}/confirm", "POST",
         f"/api/payments/{order['payment_id']}/confirm", token=token, ip=ip,
         json_body={"payment_method": "pm_card_visa"},
     ))  # fmt: skip
-    return str(order["id"]), str(order["payment_id"])
+    return str(order["id"]), placed.headers.get("etag")
 
 
 async def checkout(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
@@ -177,12 +205,12 @@ async def checkout(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
         while time.time() < end:
             started = time.time()
             try:
-                order_id, _ = await _buy(api, token, ip, rng.choice(config["skus"]), guest=False)
+                order_id, etag = await _buy(api, token, ip, rng.choice(config["skus"]), guest=False)
             except Failed as failure:
                 outcomes.append({"at": started, "outcome": f"failed: {failure}"})
                 await asyncio.sleep(1.0)
                 continue
-            status = await _settle(api, token, ip, order_id, config["patience"])
+            status = await _settle(api, token, ip, order_id, config["patience"], etag)
             outcomes.append({"at": started, "order_id": order_id, "outcome": status,
                              "seconds": round(time.time() - started, 3)})  # fmt: skip
 
@@ -226,7 +254,7 @@ async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
 
         while True:
             try:
-                order_id, _ = await _buy(api, token, ip, sku, guest=False, on_busy=wait_out)
+                order_id, etag = await _buy(api, token, ip, sku, guest=False, on_busy=wait_out)
             except Failed as failure:
                 seen["first"] = seen["first"] or time.time() - arrived
                 if failure.status in (409, 410, 422):
@@ -237,7 +265,7 @@ async def flash(config: dict[str, Any], api: Api) -> list[dict[str, Any]]:
                     answer = f"error ({failure.kind})"
                 return {"answer": answer, "detail": str(failure)}
             seen["first"] = seen["first"] or time.time() - arrived
-            status = await _settle(api, token, ip, order_id, patience)
+            status = await _settle(api, token, ip, order_id, patience, etag)
             answer = OUTCOMES.get(status, status)
             return {"answer": answer, "order_id": order_id}
 

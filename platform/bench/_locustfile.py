@@ -2,7 +2,8 @@
 
 Shopper: reads the catalog, searches, looks at stock, now and then fills a guest cart, with a
 shopper's think time between actions (BENCH_THINK, default 5-15 s). Buyer: a logged-in customer
-(token from BENCH_TOKENS) who checks out: cart -> add -> order -> pay -> poll until confirmed.
+(token from BENCH_TOKENS) who checks out: cart -> add -> order -> pay -> follow the order
+(each ask waits for its next change) until confirmed.
 Every request is also written to BENCH_RECORDS/<pid>.csv in the bench's common record format,
 so every profile's figures and plots are computed the same way.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ CURRENCIES = ["EUR", "USD", "GBP", "JPY"]
 THINK = [float(x) for x in os.environ.get("BENCH_THINK", "5,15").split(",")]
 _TOKENS_FILE = os.environ.get("BENCH_TOKENS")
 TOKENS: list[str] = json.loads(Path(_TOKENS_FILE).read_text()) if _TOKENS_FILE else []
+FINAL = frozenset({"confirmed", "cancelled", "refunded"})
 ADDRESS = {"name": "Bench Buyer", "line1": "1 Load Street", "city": "Berlin",
            "postal_code": "10115", "country": "DE"}  # fmt: skip
 _out: Any = None
@@ -145,12 +148,21 @@ class Buyer(FastHttpUser):
         self.client.post(f"/api/payments/{order['payment_id']}/confirm", headers=h,
                          json={"payment_method": "pm_card_visa"},
                          name="POST /api/payments/{id}/confirm")  # fmt: skip
-        for _ in range(30):
-            self._sleep(1.0)
-            state = self.client.get(f"/api/orders/{order['id']}", headers=h,
-                                    name="GET /api/orders/{id}").json()  # fmt: skip
-            if state.get("status") in ("confirmed", "cancelled"):
+        # Follow the order as its page does: read it, then ask with its ETag, which waits
+        # (up to 10 s) for the next change; 30 s in all.
+        etag = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            wait = {"If-None-Match": etag, "Prefer": "wait=10"} if etag else {}
+            reply = self.client.get(
+                f"/api/orders/{order['id']}", headers={**h, **wait},
+                name="GET /api/orders/{id} (waits)" if etag else "GET /api/orders/{id}",
+            )  # fmt: skip
+            etag = reply.headers.get("etag")
+            if reply.status_code == 200 and reply.json().get("status") in FINAL:
                 return
+            if not etag or reply.status_code not in (200, 304):
+                self._sleep(1.0)
 
     def _sleep(self, seconds: float) -> None:
         import gevent

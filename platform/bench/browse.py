@@ -26,6 +26,8 @@ from ._stats import endpoint_table, errors_by_kind, read_records, timeline
 
 LOCUST = "locust==2.47.0"
 TARGET_P95_MS = 200.0
+# The name suffix of requests that wait for an order's next change (`Prefer: wait`).
+WAITS = "(waits)"
 
 
 def _uv() -> str:
@@ -78,7 +80,9 @@ def run(ctx: Context) -> dict[str, Any]:
         raise RuntimeError(f"Locust recorded no request; its output ends:\n{tail}")
     table = endpoint_table(rows, steady)
     errors = errors_by_kind(rows, (started, steady[1]))
-    worst = max(table.items(), key=lambda kv: kv[1]["p95"]) if table else ("-", {"p95": 0})
+    # An ask that waits for the order's next change is held on purpose: not a latency.
+    timed = {name: row for name, row in table.items() if not name.endswith(WAITS)}
+    worst = max(timed.items(), key=lambda kv: kv[1]["p95"]) if timed else ("-", {"p95": 0})
     total_rps = sum(row["rps"] for row in table.values())
     cpu = ctx.sampler.cpu_between(*steady)
     load_cores = cpu.get(LOAD, 0.0) / seconds
