@@ -8,11 +8,18 @@ With `local_entries`, each process also keeps the values it served last (up to t
 for the same TTL), and serves them while the namespace's generation is unchanged: a read costs
 one small Redis `GET` (the generation) instead of two and a decode, and a change is still seen
 by every process at its next read.
+
+With `watch` running as a lifespan, a process is told of every new generation (invalidation
+publishes it on `<prefix>:generations`, in the same script as the `INCR`) and a read of a
+locally kept value costs no round trip at all: another process's change is seen once its
+message arrives (a millisecond here), the process's own at once. While the subscription is
+down, reads ask Redis for the generation again, as without `watch`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +28,8 @@ from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import RedisError
 
 from shopkit.config import RedisSettings
 from shopkit.health import HealthCheck, redis_check
@@ -119,20 +128,112 @@ class RedisConnection:
         return redis_check(self.client)
 
 
+_logger = structlog.get_logger(__name__)
+
+# INCR the namespace's generation and publish the new one ("<namespace> <generation>").
+_BUMP = """
+local generation = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. generation)
+return generation
+"""
+
+
 class JsonCache:
     """Read-through cache of msgspec-encodable values under `<prefix>:<namespace>:<gen>:<key>`."""
 
     def __init__(
-        self, client: aioredis.Redis, prefix: str, ttl_seconds: int = 60, local_entries: int = 0
+        self,
+        client: aioredis.Redis,
+        prefix: str,
+        ttl_seconds: int = 60,
+        local_entries: int = 0,
+        *,
+        retry_seconds: float = 1.0,
     ) -> None:
         self._client = client
         self._prefix = prefix
         self._ttl = ttl_seconds
         self._local = LocalCache(local_entries, ttl_seconds)
+        self._bump = client.register_script(_BUMP)
+        self._retry_seconds = retry_seconds
+        # Generations this process was told of; used only while `_subscribed`.
+        self._known: dict[str, int] = {}
+        self._subscribed = False
+        self._subscription = 0  # counts the subscriptions made, to tell them apart
+        self._stopping = False
+
+    @property
+    def channel(self) -> str:
+        return f"{self._prefix}:generations"
+
+    @property
+    def subscribed(self) -> bool:
+        """Whether new generations are pushed to this process (`watch` running and connected)."""
+        return self._subscribed
+
+    def _learn(self, namespace: str, generation: int) -> None:
+        # Generations only grow: an answer overtaken by a newer message changes nothing.
+        if generation > self._known.get(namespace, -1):
+            self._known[namespace] = generation
 
     async def _generation(self, namespace: str) -> int:
+        if self._subscribed and namespace in self._known:
+            return self._known[namespace]
+        # Learnt only when the subscription already stood before the GET was sent (and still
+        # does): then any later change reaches us as a message.
+        subscription = self._subscription if self._subscribed else None
         raw = await self._client.get(f"{self._prefix}:{namespace}:generation")
-        return int(raw or 0)
+        generation = int(raw or 0)
+        if self._subscribed and subscription == self._subscription:
+            self._learn(namespace, generation)
+        return generation
+
+    @asynccontextmanager
+    async def watch(self, _app: Any = None) -> AsyncIterator[None]:
+        """Lifespan: subscribe to new generations (and keep re-subscribing) while it runs."""
+        self._stopping = False
+        task = asyncio.create_task(self._watch(), name=f"cache-watch {self._prefix}")
+        try:
+            yield
+        finally:
+            self._stopping = True
+            # redis-py may swallow a cancellation that lands while it connects: cancel again
+            # until the task is gone, a few seconds at most.
+            for _ in range(10):
+                task.cancel()
+                done, _pending = await asyncio.wait({task}, timeout=0.5)
+                if done:
+                    break
+            self._subscribed = False
+
+    async def _watch(self) -> None:
+        while not self._stopping:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                async for message in pubsub.listen():
+                    if self._stopping:
+                        break
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        # Only from here on is no change missed; what was learnt before is not
+                        # trusted (a change between two subscriptions went unannounced).
+                        self._known.clear()
+                        self._subscription += 1
+                        self._subscribed = True
+                    elif kind == "message":
+                        data = message["data"]
+                        text = data.decode() if isinstance(data, bytes) else str(data)
+                        namespace, _, generation = text.rpartition(" ")
+                        self._learn(namespace, int(generation))
+            except (RedisError, OSError, ValueError) as exc:
+                _logger.warning("cache generations not pushed for now", error=type(exc).__name__)
+            finally:
+                self._subscribed = False
+                self._known.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(self._retry_seconds)
 
     async def get_or_load(
         self,
@@ -157,5 +258,10 @@ class JsonCache:
         return value
 
     async def invalidate(self, namespace: str) -> None:
-        """Every entry of `namespace` stops being served at once."""
-        await self._client.incr(f"{self._prefix}:{namespace}:generation")
+        """Every entry of `namespace` stops being served at once (by other processes as soon
+        as they hear of it, when they `watch`)."""
+        generation = await self._bump(
+            keys=[f"{self._prefix}:{namespace}:generation"], args=[self.channel, namespace]
+        )
+        if self._subscribed:
+            self._learn(namespace, int(generation))

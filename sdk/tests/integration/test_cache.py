@@ -120,3 +120,63 @@ async def test_a_burst_beyond_the_pool_waits_for_a_connection_instead_of_failing
         replies = await asyncio.gather(*(connection.client.incr(key) for _ in range(50)))
         await connection.client.delete(key)
     assert sorted(replies) == list(range(1, 51))
+
+
+async def _until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "never happened"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_watching_process_serves_its_copy_without_asking_redis_until_told_of_a_change(
+    redis: RedisConnection,
+) -> None:
+    """With `watch`, a kept value costs no round trip: even the generation's key vanishing
+    from Redis goes unnoticed, while another process's invalidation reaches it at once."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    replica_a = JsonCache(redis.client, prefix, ttl_seconds=30, local_entries=8)
+    replica_b = JsonCache(redis.client, prefix, ttl_seconds=30, local_entries=8)
+    price = {"value": 2999}
+
+    async def load() -> Product:
+        return Product("kettle", price["value"])
+
+    async with replica_a.watch():
+        await _until(lambda: replica_a.subscribed)
+        await replica_b.invalidate("products")  # generation 1
+        assert (await replica_a.get_or_load("products", "p1", load, Product)).price == 2999
+        # A change Redis holds but nobody announced: the watching process does not ask.
+        await redis.client.set(f"{prefix}:products:generation", 5)
+        price["value"] = 3499
+        assert (await replica_a.get_or_load("products", "p1", load, Product)).price == 2999
+
+        await replica_b.invalidate("products")  # generation 6, announced
+        await _until(lambda: replica_a._known.get("products") == 6)
+        assert (await replica_a.get_or_load("products", "p1", load, Product)).price == 3499
+
+
+async def test_a_process_whose_subscription_dropped_asks_redis_again(
+    redis: RedisConnection,
+) -> None:
+    prefix = f"test-{uuid.uuid4().hex}"
+    cache = JsonCache(redis.client, prefix, ttl_seconds=30, local_entries=8, retry_seconds=0.2)
+    other = JsonCache(redis.client, prefix, ttl_seconds=30)
+    price = {"value": 2999}
+
+    async def load() -> Product:
+        return Product("kettle", price["value"])
+
+    async with cache.watch():
+        await _until(lambda: cache.subscribed)
+        assert (await cache.get_or_load("products", "p1", load, Product)).price == 2999
+        await redis.client.client_kill_filter(_type="pubsub")  # Redis drops the subscriber
+        await _until(lambda: not cache.subscribed)
+        price["value"] = 3499
+        await other.invalidate("products")  # announced to nobody
+        assert (await cache.get_or_load("products", "p1", load, Product)).price == 3499
+        await _until(lambda: cache.subscribed)  # and it subscribes again
+        price["value"] = 3999
+        await other.invalidate("products")
+        await _until(lambda: cache._known.get("products") == 2)
+        assert (await cache.get_or_load("products", "p1", load, Product)).price == 3999

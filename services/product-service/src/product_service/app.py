@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         database=database,
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check(), redis.health_check()],
-        lifespan=[messaging.lifespan, redis.lifespan, close_jwks],
+        lifespan=[messaging.lifespan, redis.lifespan, cache.watch, close_jwks],
         state={"messaging": messaging, "settings": settings, "catalog_cache": cache},
         telemetry=settings.telemetry,
     )

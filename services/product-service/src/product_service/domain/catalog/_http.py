@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import msgspec
@@ -56,6 +57,10 @@ class CatalogCache:
         except (RedisError, OSError) as exc:
             _logger.warning("cache unavailable, reading through", error=type(exc).__name__)
             return await load_encoded()
+
+    def watch(self, app: Any = None) -> AbstractAsyncContextManager[None]:
+        """Lifespan: hear of other processes' invalidations, so a read asks Redis nothing."""
+        return self._cache.watch(app)
 
     async def invalidate(self) -> None:
         """Stop serving every cached catalog entry (call after the change committed)."""
