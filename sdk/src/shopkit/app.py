@@ -12,7 +12,6 @@ given, and the broker plus outbox relay started and stopped with the app.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -21,16 +20,15 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlche
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.enums import ScopeType
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import PluginProtocol
-from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
+from litestar.types import ControllerRouterHandler
 
 from shopkit.config import ServiceSettings, TelemetrySettings
-from shopkit.context import REQUEST_ID_HEADER, new_request_id, request_id_var
+from shopkit.context import request_id_middleware
 from shopkit.db import provide_limit_offset
 from shopkit.dependencies import install as resolve_dependencies_sequentially
 from shopkit.errors import exception_handlers
@@ -49,45 +47,6 @@ __all__ = ["BEARER_SECURITY", "create_app", "request_id_middleware"]
 
 BEARER_SECURITY = "BearerToken"
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
-
-_REQUEST_ID_BYTES = REQUEST_ID_HEADER.lower().encode()
-
-
-_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9_.:-]{1,128}")
-
-
-def _valid_request_id(raw: bytes) -> str | None:
-    """Accept a caller's id only when it is short and printable, so logs can't be forged."""
-    return raw.decode("ascii") if _VALID_REQUEST_ID.fullmatch(raw) else None
-
-
-def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Take `X-Request-ID` from the caller (the gateway sets one) or make one; echo it back."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        incoming = next(
-            (value for name, value in scope["headers"] if name == _REQUEST_ID_BYTES), b""
-        )
-        request_id = _valid_request_id(incoming) or new_request_id()
-        # Log lines get it from this variable (shopkit.telemetry adds it to each one).
-        token = request_id_var.set(request_id)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((_REQUEST_ID_BYTES, request_id.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(token)
-
-    return middleware
 
 
 def create_app(

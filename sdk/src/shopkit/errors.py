@@ -7,23 +7,26 @@ error responses by hand. Anything unexpected becomes a 500 that names only the r
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 import structlog
-from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, RepositoryError
-from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ExceptionHandlersMap
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from shopkit.context import request_id_var
+
+if TYPE_CHECKING:
+    from advanced_alchemy.exceptions import IntegrityError
+    from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
+    from litestar.types import ExceptionHandlersMap
+
+# The database, broker and cache libraries are imported only where a service's errors need
+# them (`exception_handlers`, and the checks below look only at libraries already loaded): the
+# web apps use the domain errors without loading them.
 
 __all__ = [
     "PROBLEM_JSON",
@@ -239,8 +242,11 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _data_exception(exc: BaseException) -> str | None:
     """The SQLSTATE when `exc` (or what it wraps) is the database refusing a value, else None."""
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is None:  # never loaded: nothing here can come from the database
+        return None
     for current in _chain(exc):
-        if isinstance(current, DBAPIError):
+        if isinstance(current, sqlalchemy_errors.DBAPIError):
             state = getattr(current.orig, "sqlstate", None)
             return state if isinstance(state, str) and state.startswith("22") else None
     return None
@@ -268,15 +274,19 @@ _UNAVAILABLE_STATES = ("53", "57P03")
 
 def _unavailable_cause(exc: BaseException) -> str | None:
     """What makes `exc` a 'not now' from our own infrastructure, or None."""
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    redis_errors = sys.modules.get("redis.exceptions")
     for current in _chain(exc):
         state = getattr(current, "sqlstate", None) or getattr(
             getattr(current, "orig", None), "sqlstate", None
         )
         if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
             return f"database {state}"
-        if isinstance(current, SQLAlchemyTimeoutError):
+        if sqlalchemy_errors is not None and isinstance(current, sqlalchemy_errors.TimeoutError):
             return "database pool exhausted"
-        if isinstance(current, RedisConnectionError | RedisTimeoutError):
+        if redis_errors is not None and isinstance(
+            current, redis_errors.ConnectionError | redis_errors.TimeoutError
+        ):
             return f"redis {type(current).__name__}"
     return None
 
@@ -304,6 +314,8 @@ def _integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response
     sqlstate = _data_exception(exc)
     if sqlstate is not None:
         return _refused_value(request, sqlstate)
+    from advanced_alchemy.exceptions import DuplicateKeyError
+
     detail = (
         "A resource with these values already exists."
         if isinstance(exc, DuplicateKeyError)
@@ -332,6 +344,10 @@ def exception_handlers() -> ExceptionHandlersMap:
     A value the database refuses (PostgreSQL's data exceptions: NUL in text, a number out of
     range, a string too long) is a 422, never a 500: the safety net behind `shopkit.guard`.
     """
+    from advanced_alchemy.exceptions import IntegrityError, RepositoryError
+    from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
+    from sqlalchemy.exc import DBAPIError
+
     return {
         DomainError: _domain_error,
         ValidationException: _validation_error,

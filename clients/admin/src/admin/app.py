@@ -15,7 +15,7 @@ from litestar.datastructures import State
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from shopkit.app import request_id_middleware
+from shopkit.context import request_id_middleware
 from shopkit.health import HealthController
 from shopkit.telemetry import (
     configure_logging,

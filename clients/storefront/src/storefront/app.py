@@ -14,7 +14,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
-from shopkit.app import request_id_middleware
+from shopkit.context import request_id_middleware
 from shopkit.telemetry import (
     configure_logging,
     configure_tracing,
