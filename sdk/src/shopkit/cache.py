@@ -232,7 +232,7 @@ class JsonCache:
                 self._subscribed = False
                 self._known.clear()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(self._retry_seconds)
 
     async def get_or_load(

@@ -11,6 +11,8 @@ import uuid
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
+from litestar.enums import ScopeType
+
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,7 +42,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     """Take `X-Request-ID` from the caller (the gateway sets one) or make one; echo it back."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = next(

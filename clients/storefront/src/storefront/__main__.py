@@ -9,19 +9,11 @@ from storefront.config import get_settings
 
 
 def serve() -> None:
-    """Serve the app with granian (one process per worker; `SERVICE_WORKERS`)."""
-    from granian import Granian
-    from granian.constants import Interfaces
+    """Serve the app with granian: in this process with one worker, else forked workers
+    (`SERVICE_WORKERS`; see `shopkit.server`)."""
+    from shopkit.server import serve as serve_app
 
-    settings = get_settings().service
-    Granian(
-        "storefront.asgi:app",
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        workers=settings.workers,
-        log_access=False,
-    ).serve()
+    serve_app("storefront.asgi:app", get_settings().service, preload="storefront.app")
 
 
 COMMANDS = {"serve": serve}

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import importlib
 import sys
 from pathlib import Path
 
@@ -17,24 +15,12 @@ MIGRATIONS = str(Path(__file__).parent / "db" / "migrations")
 
 
 def serve() -> None:
-    """Serve the app with granian (one process per worker; `SERVICE_WORKERS`)."""
-    from granian import Granian
-    from granian.constants import Interfaces
+    """Serve the app with granian: in this process with one worker, else forked workers
+    (`SERVICE_WORKERS`; see `shopkit.server`)."""
+    from shopkit.server import serve as serve_app
 
-    settings = get_settings().service
-    # The app's libraries are imported here, before granian forks its workers, and frozen out
-    # of the garbage collector's reach, so the workers keep sharing those pages instead of each
-    # holding its own copy (without the freeze, collections in the workers copy them back).
-    importlib.import_module("product_service.app")
-    gc.freeze()
-    Granian(
-        "product_service.asgi:app",
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        workers=settings.workers,
-        log_access=False,
-    ).serve()
+    package = "product_service"
+    serve_app(f"{package}.asgi:app", get_settings().service, preload=f"{package}.app")
 
 
 def migrate() -> None:
