@@ -53,6 +53,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check(), redis.health_check()],
         lifespan=[messaging.lifespan, redis.lifespan, cache.watch, close_jwks],
-        state={"messaging": messaging, "settings": settings, "catalog_cache": cache},
+        state={
+            "messaging": messaging,
+            "settings": settings,
+            "catalog_cache": cache,
+            "database": database,
+        },
         telemetry=settings.telemetry,
     )
