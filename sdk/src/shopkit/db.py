@@ -51,6 +51,7 @@ __all__ = [
     "MAX_OFFSET",
     "LimitOffset",
     "Page",
+    "asyncpg_dsn",
     "compile_once",
     "drop_database",
     "ensure_database",
@@ -215,6 +216,12 @@ def compile_once(statement: ClauseElement) -> TextClause:
     # A parameter with a cast (`:id::UUID`) reads as no parameter to `text()`: `(:id)::UUID`.
     sql = re.sub(r"(?<![:\w]):(\w+)(?=::)", r"(:\1)", compiled.string)
     return text(sql).bindparams(*parameters.values())
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain `postgresql://` DSN asyncpg takes, for SQLAlchemy's `postgresql+asyncpg://`
+    URL (a connection of its own, such as one that LISTENs)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _server_and_name(url: str) -> tuple[str, str]:

@@ -15,10 +15,11 @@ import httpx
 import pytest
 from conftest import app_for
 from shopkit.auth import ServiceTokenProvider
+from shopkit.db import asyncpg_dsn
 from test_saga import PREFIX, Publish, place, reserved
 
 from order_service.config import Settings
-from order_service.domain.orders._watch import OrderWatch, _plain_dsn
+from order_service.domain.orders._watch import OrderWatch
 
 pytestmark = pytest.mark.integration
 
@@ -156,7 +157,7 @@ async def test_a_lost_listening_connection_delays_no_page(
             await asyncio.sleep(0.1)
         assert watch._connection is not None
         pid = watch._connection.get_server_pid()
-        admin = await asyncpg.connect(_plain_dsn(pages.app.state["settings"].database.url))
+        admin = await asyncpg.connect(asyncpg_dsn(pages.app.state["settings"].database.url))
         try:
             await admin.execute("SELECT pg_terminate_backend($1)", pid)
         finally:

@@ -23,8 +23,8 @@ from typing import Any
 
 import asyncpg
 import structlog
+from shopkit.db import asyncpg_dsn
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -56,18 +56,13 @@ def _forget_staged(session: Session) -> None:
     session.info.pop(_STAGED, None)
 
 
-def _plain_dsn(database_url: str) -> str:
-    """asyncpg's DSN for SQLAlchemy's `postgresql+asyncpg://...` URL."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 class OrderWatch:
     """One process's listening connection and the requests waiting on orders."""
 
     def __init__(
         self, database_url: str, *, fallback_seconds: float = 1.0, retry_seconds: float = 2.0
     ) -> None:
-        self._dsn = _plain_dsn(database_url)
+        self._dsn = asyncpg_dsn(database_url)
         self.fallback_seconds = fallback_seconds
         self._retry_seconds = retry_seconds
         self._waiters: dict[str, set[asyncio.Event]] = {}

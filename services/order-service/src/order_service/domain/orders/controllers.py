@@ -20,6 +20,7 @@ from shopkit.auth import (
     requires_admin,
     requires_role,
 )
+from shopkit.conditional import etag_matches
 from shopkit.db import Page
 from shopkit.openapi_problems import problem_responses
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,17 +71,6 @@ def requested_wait(prefer: str | None, most: float) -> float:
                 return 0.0
             return min(max(seconds, 0.0), most) if seconds == seconds else 0.0  # NaN: none
     return 0.0
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """`If-None-Match` against the current ETag, by weak comparison (RFC 9110 13.1.2)."""
-    if not if_none_match:
-        return False
-    wanted = etag.removeprefix("W/")
-    return any(
-        tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted
-        for tag in if_none_match.split(",")
-    )
 
 
 def _not_modified(headers: dict[str, str]) -> Response[Any]:

@@ -22,6 +22,7 @@ from litestar import Request, Response
 from redis.exceptions import RedisError
 from shopkit.auth import ROLE_ADMIN, optional_principal
 from shopkit.cache import JsonCache
+from shopkit.conditional import etag_matches
 
 _logger = structlog.get_logger("product_service.cache")
 
@@ -79,13 +80,6 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag in candidates or "*" in candidates
-
-
 def json_response(
     request: Request[Any, Any, Any], encoded: Encoded, max_age: int
 ) -> Response[bytes]:
@@ -97,7 +91,7 @@ def json_response(
         "Cache-Control": f"public, max-age={max_age}" if anonymous else "private, no-cache",
         "Vary": "Authorization",
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers, media_type=JSON)
     return Response(content=bytes(encoded.body), status_code=200, headers=headers, media_type=JSON)
 
