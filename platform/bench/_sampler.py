@@ -42,16 +42,6 @@ def _group_of_up_process(name: str) -> str:
     return name.removesuffix(" worker")
 
 
-def _parents(tree: list[psutil.Process]) -> set[int]:
-    parents = set()
-    for proc in tree:
-        try:
-            parents.add(proc.ppid())
-        except psutil.Error:
-            continue
-    return parents & {proc.pid for proc in tree}
-
-
 @dataclass
 class Sample:
     t: float
@@ -126,9 +116,9 @@ class Sampler:
             tree = self._tree(int(entry["pid"]))
             served = group.endswith("-service") or group in ("storefront", "admin")
             if served and not name.endswith(" worker"):
-                # The processes that serve are the leaves of the tree (granian: a main process
-                # and its workers; a single process serves itself).
-                workers[group] = max(1, len(tree) - len(_parents(tree)))
+                # Every process of a service serves (shopkit.server: the process and the
+                # workers it forked or started in place of one that died).
+                workers[group] = max(1, len(tree))
             for proc in tree:
                 found[proc.pid] = (group, proc)
         for pid, group in self._marked.items():

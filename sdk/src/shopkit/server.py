@@ -1,77 +1,232 @@
 """Serving a service's ASGI app with granian: `serve("order_service.asgi:app", settings)`.
 
-One worker (`SERVICE_WORKERS=1`, the default): the app is served inside this process, on its
-own event loop (granian's embedded server), with no supervising process beside it. A
-supervisor imports the app to share it with the workers it forks, so with a single worker it
-only held a second copy: about 55 MB per service (PSS, measured on `make up`). If the served
-app stops unexpectedly the process exits 1, and whatever runs it (`make up`, Kubernetes)
-starts it again, as granian's supervisor would have.
+Every process serves: there is no supervising process that only watches. With one worker
+(`SERVICE_WORKERS=1`, the default) the app is served inside this process, on its own event
+loop (granian's embedded server). A supervisor imports the app to share it with the workers
+it forks, so with a single worker it only held a second copy: about 55 MB per service (PSS).
 
-Several workers: granian's supervisor forks them. `preload` (the module that builds the app,
-not the one that creates it) is imported first and frozen out of the garbage collector's
-reach, so the workers keep sharing those pages instead of each holding its own copy.
+Several workers: `preload` (the module that builds the app, not the one that creates it) is
+imported and frozen out of the garbage collector's reach, then this process forks the other
+workers and serves too; each process builds its own app and listens on the same port
+(SO_REUSEPORT: the kernel spreads connections over them). Granian's supervisor used to sit
+beside the workers holding its own copy of the preloaded pages, which the workers' writes
+left to it alone: 70-80 MB per two-worker service (PSS on `make up`).
+
+A forked worker that dies is replaced by a fresh process (`python -m shopkit.server`, which
+imports the app itself: forking again from a process whose event loop, threads and
+connections are running would copy them), up to `RESPAWN_LIMIT` times a minute; beyond that,
+or if this process's own app stops by itself, every worker is stopped and the process exits 1,
+so whatever runs it (`make up`, Kubernetes) starts it again. Workers die with this process
+(PR_SET_PDEATHSIG), so none is left holding the port. SIGINT or SIGTERM stops every worker
+cleanly, each running its app's shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import gc
 import importlib
+import logging
+import os
 import signal
+import subprocess
 import sys
+import time
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from shopkit.config import ServiceSettings
 
 __all__ = ["serve"]
 
+_logger = logging.getLogger("shopkit.server")
+
+RESPAWN_LIMIT = 5  # replacements of dead workers per RESPAWN_WINDOW before giving up
+RESPAWN_WINDOW = 60.0
+STOP_GRACE = 25.0  # seconds a worker gets to finish its requests and shutdown after SIGTERM
+_PARENT_ENV = "SHOPKIT_SERVER_PARENT"  # a replacement worker's parent pid
+_PR_SET_PDEATHSIG = 1
+
 
 def serve(target: str, settings: ServiceSettings, *, preload: str | None = None) -> None:
-    """Serve `target` (`module:attribute`, an ASGI app) on `settings.host:settings.port`."""
-    from granian.constants import Interfaces
-
-    if settings.workers <= 1:
-        module_name, _, attribute = target.partition(":")
-        app = getattr(importlib.import_module(module_name), attribute)
-        gc.freeze()
-        stopped = asyncio.run(_serve_here(app, settings.host, settings.port))
-        if not stopped:
-            sys.exit(1)
-        return
-
-    from granian import Granian
-
-    if preload:
+    """Serve `target` (`module:attribute`, an ASGI app) on `settings.host:settings.port` with
+    `settings.workers` processes, this one included."""
+    if settings.workers > 1 and preload:
         importlib.import_module(preload)
         gc.freeze()
-    Granian(
-        target,
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        workers=settings.workers,
-        log_access=False,
-    ).serve()
+    peers = [
+        _fork_worker(target, settings.host, settings.port) for _ in range(settings.workers - 1)
+    ]
+    workers = _Workers(peers, target, settings) if peers else None
+    stopped = asyncio.run(_serve_here(_load(target), settings.host, settings.port, workers))
+    if not stopped:
+        sys.exit(1)
 
 
-async def _serve_here(app: Any, host: str, port: int) -> bool:
-    """Serve until SIGINT or SIGTERM (True) or until the app stops by itself (False)."""
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    app = getattr(importlib.import_module(module_name), attribute)
+    gc.freeze()
+    return app
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGTERM this process when its parent exits; exit now if it already has."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _fork_worker(target: str, host: str, port: int) -> int:
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        _die_with_parent(parent)
+        code = 0 if asyncio.run(_serve_here(_load(target), host, port)) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # not the parent's atexit handlers: they belong to the parent
+
+
+class _Workers:
+    """The other workers of this service, as this process sees them: replaced when one dies,
+    stopped when this one stops."""
+
+    def __init__(self, forked: list[int], target: str, settings: ServiceSettings) -> None:
+        self.target = target
+        self.host = settings.host
+        self.port = settings.port
+        self.forked = set(forked)
+        self.spawned: list[subprocess.Popen[bytes]] = []
+        self.respawns: list[float] = []
+        self.stopping = False
+
+    def __bool__(self) -> bool:
+        return bool(self.forked or self.spawned)
+
+    def reap(self) -> int:
+        """Collect workers that exited (without blocking); how many exited."""
+        dead = 0
+        for pid in list(self.forked):
+            with contextlib.suppress(ChildProcessError):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if not done:
+                    continue
+                _logger.warning("worker %s exited (%s)", pid, _describe(status))
+            self.forked.discard(pid)
+            dead += 1
+        for process in list(self.spawned):
+            if process.poll() is not None:
+                _logger.warning("worker %s exited (code %s)", process.pid, process.returncode)
+                self.spawned.remove(process)
+                dead += 1
+        return dead
+
+    def replace(self, count: int) -> bool:
+        """Start `count` fresh workers; False when workers die too often to go on."""
+        now = time.monotonic()
+        self.respawns = [t for t in self.respawns if now - t < RESPAWN_WINDOW]
+        if len(self.respawns) + count > RESPAWN_LIMIT:
+            _logger.error(
+                "workers died %s times within %ss: stopping", RESPAWN_LIMIT, RESPAWN_WINDOW
+            )
+            return False
+        for _ in range(count):
+            self.respawns.append(now)
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "shopkit.server", self.target, self.host, str(self.port)],
+                env={**os.environ, _PARENT_ENV: str(os.getpid())},
+            )
+            self.spawned.append(process)
+            _logger.warning("started worker %s in place of one that exited", process.pid)
+        return True
+
+    def pids(self) -> list[int]:
+        return [*self.forked, *(p.pid for p in self.spawned)]
+
+    async def stop(self) -> None:
+        """SIGTERM every worker, wait up to STOP_GRACE seconds, then SIGKILL what is left."""
+        self.stopping = True
+        for pid in self.pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        while True:
+            self.reap()
+            if not self:
+                return
+            if time.monotonic() > deadline:
+                for pid in self.pids():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                deadline = float("inf")
+            await asyncio.sleep(0.05)
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"code {os.waitstatus_to_exitcode(status)}"
+
+
+async def _serve_here(app: Any, host: str, port: int, workers: _Workers | None = None) -> bool:
+    """Serve until SIGINT or SIGTERM (True) or until the app stops by itself or the other
+    workers cannot be kept alive (False)."""
     from granian.constants import Interfaces
     from granian.server.embed import Server
 
     server = Server(app, address=host, port=port, interface=Interfaces.ASGI, log_access=False)
     signalled = asyncio.Event()
+    failed = False
 
     def stop() -> None:
         signalled.set()
         server.stop()  # type: ignore[no-untyped-call]
 
+    def child_exited() -> None:
+        nonlocal failed
+        if workers is None or workers.stopping:
+            return
+        dead = workers.reap()
+        if dead and not workers.replace(dead):
+            failed = True
+            server.stop()  # type: ignore[no-untyped-call]
+
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop)
+    handlers: dict[signal.Signals, Callable[[], None]] = {signal.SIGINT: stop, signal.SIGTERM: stop}
+    if workers is not None:
+        handlers[signal.SIGCHLD] = child_exited
+    for signum, handler in handlers.items():
+        loop.add_signal_handler(signum, handler)
     try:
         await server.serve()
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in handlers:
             loop.remove_signal_handler(signum)
-    return signalled.is_set()
+        if workers is not None:
+            await workers.stop()
+    return signalled.is_set() and not failed
+
+
+def _serve_replacement(argv: list[str]) -> int:
+    """`python -m shopkit.server TARGET HOST PORT`: one worker started in place of one that
+    died, by the process that serves beside it (its parent)."""
+    target, host, port = argv
+    parent = int(os.environ.pop(_PARENT_ENV, "0"))
+    if parent:
+        _die_with_parent(parent)
+    return 0 if asyncio.run(_serve_here(_load(target), host, int(port))) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_serve_replacement(sys.argv[1:]))

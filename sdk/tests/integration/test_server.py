@@ -1,7 +1,8 @@
-"""`shopkit.server.serve`: one worker is served inside the process itself (no supervisor
-holding a second copy of the app), several by granian's forked workers; either way SIGTERM
-stops it cleanly, running the app's shutdown, and an app that cannot start ends the process
-with a failure, so whatever runs it starts it again."""
+"""`shopkit.server.serve`: every process serves (no supervisor holding a copy of the app that
+nobody uses). One worker is the process itself; several are it and the processes it forks,
+all on one port. A worker that dies is replaced, workers die with the process, SIGTERM stops
+every worker cleanly (each runs its app's shutdown), and an app that cannot start ends the
+process with a failure, so whatever runs it starts it again."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 import textwrap
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -113,17 +115,68 @@ def test_one_worker_is_served_in_the_process_itself_and_stops_cleanly(tmp_path: 
     assert (tmp_path / "marks").read_text() == f"stopped {process.pid}\n"
 
 
-def test_several_workers_are_forked_and_all_stop(tmp_path: Path) -> None:
-    process, port = _start(tmp_path, workers=2)
+def _served_by(port: int, tries: int = 200) -> set[int]:
+    """The pids that answered `tries` requests, each on a new connection."""
+    return {_ping(port) for _ in range(tries)}
+
+
+def _alive(pid: int) -> bool:
     try:
-        served_by = _ping(port)
-        workers = _children(process.pid)
-        assert len(workers) == 2
-        assert served_by in workers
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status").read_text()
+    return "State:\tZ" not in status
+
+
+def _wait_for(condition: Callable[[], bool], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_several_workers_all_serve_one_port_and_all_stop(tmp_path: Path) -> None:
+    process, port = _start(tmp_path, workers=3)
+    try:
+        _ping(port)
+        forked = _children(process.pid)
+        assert len(forked) == 2
+        _wait_for(lambda: _served_by(port) == {process.pid, *forked})
     finally:
         code = _stop(process)
     assert code == 0
-    assert len((tmp_path / "marks").read_text().splitlines()) == 2
+    stopped = {int(line.split()[1]) for line in (tmp_path / "marks").read_text().splitlines()}
+    assert stopped == {process.pid, *forked}
+
+
+def test_a_worker_that_dies_is_replaced_and_the_others_go_on_serving(tmp_path: Path) -> None:
+    process, port = _start(tmp_path, workers=2)
+    try:
+        _ping(port)
+        (first,) = _children(process.pid)
+        os.kill(first, signal.SIGKILL)
+        _wait_for(lambda: _children(process.pid) - {first} != set())
+        (second,) = _children(process.pid) - {first}
+        assert _ping(port) in (process.pid, second)
+        _wait_for(lambda: _served_by(port) == {process.pid, second})
+    finally:
+        code = _stop(process)
+    assert code == 0
+    assert not _alive(second)
+
+
+def test_workers_end_with_the_process_that_forked_them(tmp_path: Path) -> None:
+    process, port = _start(tmp_path, workers=2)
+    try:
+        _ping(port)
+        (worker,) = _children(process.pid)
+        process.kill()
+        process.wait(timeout=10)
+        _wait_for(lambda: not _alive(worker))
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 def test_an_app_that_cannot_start_ends_the_process_with_a_failure(tmp_path: Path) -> None:
