@@ -55,7 +55,11 @@ CurrentPrincipal: TypeAlias = NamedDependency[Principal]
 """Handler parameter type filled by `provide_principal`: `principal: CurrentPrincipal`."""
 
 
-def requires_authenticated(
+# The guards are coroutines, though they never wait: Litestar runs a plain function guard in a
+# worker thread, a hand-off that cost payment-service about 3 % of its CPU under the checkout.
+
+
+async def requires_authenticated(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard: any signed-in caller."""
@@ -68,7 +72,7 @@ def requires_role(*roles: str) -> Guard:
         raise ValueError("requires_role needs at least one role")
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not current_principal(connection).has_role(*allowed):
             raise ForbiddenError(
                 f"This endpoint requires the role: {' or '.join(sorted(allowed))}."
@@ -90,7 +94,7 @@ def requires_scope(*scopes: str) -> Guard:
         raise ValueError("requires_scope needs at least one scope")
     allowed = frozenset(scopes)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not current_principal(connection).has_scope(*allowed):
             raise ForbiddenError(
                 f"Only a service holding the scope {' or '.join(sorted(allowed))} may call this."
