@@ -6,6 +6,8 @@ the delivery log (never a credential).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from typing import Protocol
@@ -38,11 +40,18 @@ class Sender(Protocol):
 
 
 class SmtpSender:
+    """One SMTP connection per process, kept open between messages: a connection per message
+    (connect, EHLO, maybe STARTTLS and AUTH, then QUIT) cost the service and the SMTP server
+    more than the message itself. Messages are sent one at a time over it (a lock); a
+    connection the server has closed while idle is opened again before the message is sent."""
+
     provider = "smtp"
 
     def __init__(self, settings: SmtpSettings, from_email: str) -> None:
         self._settings = settings
         self._from = from_email
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
 
     def build(self, message: Outgoing) -> EmailMessage:
         email = EmailMessage()
@@ -57,18 +66,48 @@ class SmtpSender:
 
     async def send(self, message: Outgoing) -> None:
         settings = self._settings
-        try:
-            await aiosmtplib.send(
-                self.build(message),
-                hostname=settings.host,
-                port=settings.port,
-                username=settings.username or None,
-                password=settings.password or None,
-                start_tls=settings.start_tls,
-                timeout=settings.timeout_seconds,
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP {settings.host}:{settings.port}: {exc}") from exc
+        email = self.build(message)
+        async with self._lock:
+            try:
+                smtp = await self._connected()
+                try:
+                    await smtp.send_message(email)
+                except aiosmtplib.SMTPServerDisconnected:
+                    # Closed by the server since the last message, before this one was
+                    # accepted (MAIL FROM is the first thing sent): once more, on a new one.
+                    await self._drop()
+                    await (await self._connected()).send_message(email)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                await self._drop()
+                raise DeliveryError(f"SMTP {settings.host}:{settings.port}: {exc}") from exc
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp
+        settings = self._settings
+        smtp = aiosmtplib.SMTP(
+            hostname=settings.host,
+            port=settings.port,
+            username=settings.username or None,
+            password=settings.password or None,
+            start_tls=settings.start_tls,
+            timeout=settings.timeout_seconds,
+        )
+        await smtp.connect()
+        self._smtp = smtp
+        return smtp
+
+    async def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()
+        if smtp is not None:
+            smtp.close()
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            await self._drop()
 
 
 class SendGridSender:
@@ -154,6 +193,8 @@ class Channels:
         return self.sms if channel == "sms" else self.email
 
     async def aclose(self) -> None:
+        if isinstance(self.email, SmtpSender):
+            await self.email.aclose()
         if self._client is not None:
             await self._client.aclose()
 
