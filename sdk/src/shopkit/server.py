@@ -115,22 +115,33 @@ class _Workers:
         return bool(self.forked or self.spawned)
 
     def reap(self) -> int:
-        """Collect workers that exited (without blocking); how many exited."""
-        dead = 0
+        """Collect workers that exited (without blocking); how many of them failed.
+
+        A worker that exited cleanly (code 0) was told to stop (SIGTERM or SIGINT: `make down`
+        and Kubernetes signal every process of the service at once, so a worker may see the
+        signal before this process does) and is not replaced; one that failed or was killed is.
+        """
+        failed = 0
         for pid in list(self.forked):
             with contextlib.suppress(ChildProcessError):
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if not done:
                     continue
-                _logger.warning("worker %s exited (%s)", pid, _describe(status))
+                failed += self._exited(pid, os.waitstatus_to_exitcode(status))
             self.forked.discard(pid)
-            dead += 1
         for process in list(self.spawned):
             if process.poll() is not None:
-                _logger.warning("worker %s exited (code %s)", process.pid, process.returncode)
+                failed += self._exited(process.pid, process.returncode)
                 self.spawned.remove(process)
-                dead += 1
-        return dead
+        return failed
+
+    def _exited(self, pid: int, code: int) -> int:
+        if code == 0:
+            _logger.info("worker %s stopped", pid)
+            return 0
+        cause = f"signal {signal.Signals(-code).name}" if code < 0 else f"code {code}"
+        _logger.warning("worker %s exited (%s)", pid, cause)
+        return 1
 
     def replace(self, count: int) -> bool:
         """Start `count` fresh workers; False when workers die too often to go on."""
@@ -173,12 +184,6 @@ class _Workers:
             await asyncio.sleep(0.05)
 
 
-def _describe(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"code {os.waitstatus_to_exitcode(status)}"
-
-
 async def _serve_here(app: Any, host: str, port: int, workers: _Workers | None = None) -> bool:
     """Serve until SIGINT or SIGTERM (True) or until the app stops by itself or the other
     workers cannot be kept alive (False)."""
@@ -187,19 +192,21 @@ async def _serve_here(app: Any, host: str, port: int, workers: _Workers | None =
 
     server = Server(app, address=host, port=port, interface=Interfaces.ASGI, log_access=False)
     signalled = asyncio.Event()
-    failed = False
+    gave_up = False
 
     def stop() -> None:
         signalled.set()
+        if workers is not None:
+            workers.stopping = True  # a worker that exits from now on is not replaced
         server.stop()  # type: ignore[no-untyped-call]
 
     def child_exited() -> None:
-        nonlocal failed
+        nonlocal gave_up
         if workers is None or workers.stopping:
             return
-        dead = workers.reap()
-        if dead and not workers.replace(dead):
-            failed = True
+        failed = workers.reap()
+        if failed and not workers.replace(failed):
+            gave_up = True
             server.stop()  # type: ignore[no-untyped-call]
 
     loop = asyncio.get_running_loop()
@@ -215,7 +222,7 @@ async def _serve_here(app: Any, host: str, port: int, workers: _Workers | None =
             loop.remove_signal_handler(signum)
         if workers is not None:
             await workers.stop()
-    return signalled.is_set() and not failed
+    return signalled.is_set() and not gave_up
 
 
 def _serve_replacement(argv: list[str]) -> int:

@@ -70,7 +70,7 @@ def _start(tmp_path: Path, workers: int, **env: str) -> tuple[subprocess.Popen[b
         [sys.executable, "-c", script],
         env={**os.environ, "PYTHONPATH": str(tmp_path), "MARKS": str(tmp_path / "marks"), **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(tmp_path / "stderr").open("wb"),
     )
     return process, port
 
@@ -164,6 +164,24 @@ def test_a_worker_that_dies_is_replaced_and_the_others_go_on_serving(tmp_path: P
         code = _stop(process)
     assert code == 0
     assert not _alive(second)
+
+
+def test_a_worker_stopped_on_purpose_is_not_replaced(tmp_path: Path) -> None:
+    """`make down` and Kubernetes signal every process of the service together, so a worker
+    may stop (cleanly) before the process that forked it has heard the signal."""
+    process, port = _start(tmp_path, workers=2)
+    try:
+        _ping(port)
+        (worker,) = _children(process.pid)
+        os.kill(worker, signal.SIGTERM)
+        _wait_for(lambda: not _alive(worker))
+        time.sleep(0.5)  # time enough for a replacement to be started, were it to be
+        assert _children(process.pid) == set()
+        assert _served_by(port, tries=20) == {process.pid}
+    finally:
+        code = _stop(process)
+    assert code == 0
+    assert "in place of" not in (tmp_path / "stderr").read_text()
 
 
 def test_workers_end_with_the_process_that_forked_them(tmp_path: Path) -> None:
