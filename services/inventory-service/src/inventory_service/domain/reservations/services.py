@@ -18,7 +18,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
 from shopkit.messaging import Event, Outbox, new_event_id
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory_service.config import SLUG
@@ -80,31 +80,35 @@ class OrderAlreadyReservedError(ConflictError):
     code = "order-already-reserved"
 
 
+# Built once (see domain/stock/_repositories.py): the saga's reads run on every order.
+_ORDER_ID = bindparam("order_id", type_=String)
+_LOCK_ORDER = select(func.pg_advisory_xact_lock(func.hashtextextended(_ORDER_ID, 0)))
+_FOR_ORDER = select(Reservation).where(Reservation.order_id == _ORDER_ID)
+_LOCK = select(Reservation).where(Reservation.id == bindparam("id")).with_for_update()
+_LOCK_FOR_ORDER = (
+    select(Reservation)
+    .where(Reservation.order_id == _ORDER_ID)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 class ReservationRepository(SQLAlchemyAsyncRepository[Reservation]):
     model_type = Reservation
 
     async def lock_order(self, order_id: str) -> None:
         """Serialise requests for one order until the transaction ends."""
-        await self.session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(order_id, 0)))
-        )
+        await self.session.execute(_LOCK_ORDER, {"order_id": order_id})
 
     async def for_order(self, order_id: str) -> Reservation | None:
-        return await self.get_one_or_none(Reservation.order_id == order_id)
+        return await self.session.scalar(_FOR_ORDER, {"order_id": order_id})
 
     async def lock(self, reservation_id: UUID) -> Reservation | None:
-        return await self.session.scalar(
-            select(Reservation).where(Reservation.id == reservation_id).with_for_update()
-        )
+        return await self.session.scalar(_LOCK, {"id": reservation_id})
 
     async def lock_for_order(self, order_id: str) -> Reservation | None:
         """The order's reservation row, locked (one statement: `order_id` is unique)."""
-        return await self.session.scalar(
-            select(Reservation)
-            .where(Reservation.order_id == order_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        return await self.session.scalar(_LOCK_FOR_ORDER, {"order_id": order_id})
 
     async def claim_expired(self, now: datetime) -> Reservation | None:
         """One expired active reservation no other replica is working on."""

