@@ -22,7 +22,7 @@ from shopkit.auth import ROLE_ADMIN, Principal
 from shopkit.errors import InvalidInputError, NotFoundError
 from shopkit.messaging import Event, Outbox
 from shopkit.money import Money
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -110,6 +110,32 @@ class PlaceOrder(msgspec.Struct, frozen=True, kw_only=True):
     payment_id: str
 
 
+def _locked_order(history: Any) -> Any:
+    return (
+        select(models.Order)
+        .where(models.Order.id == bindparam("order_id"))
+        .options(joinedload(models.Order.lines), history(models.Order.history))
+        .with_for_update(of=models.Order)
+        .execution_options(populate_existing=True)
+    )
+
+
+# The reads of every order's checkout and saga steps are built once with parameters:
+# building a statement and computing its cache key on every call cost about 0.3 ms of CPU
+# each (measured in inventory-service).
+_LOCK_WITH_HISTORY = _locked_order(selectinload)
+_LOCK = _locked_order(lazyload)
+_WHOLE = (
+    select(models.Order)
+    .where(models.Order.id == bindparam("order_id"))
+    .options(joinedload(models.Order.lines), joinedload(models.Order.history))
+)
+_BY_KEY = select(models.Order).where(
+    models.Order.customer_id == bindparam("customer_id"),
+    models.Order.idempotency_key == bindparam("key"),
+)
+
+
 class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
     class Repo(SQLAlchemyAsyncRepository[models.Order]):
         model_type = models.Order
@@ -120,33 +146,18 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
             """The order row locked, with its lines in the same statement. Without
             `with_history` the history is not read (a saga step only adds to it, through
             `OrderService._record`): one statement instead of three."""
-            history = selectinload if with_history else lazyload
-            result = await self.session.execute(
-                select(models.Order)
-                .where(models.Order.id == order_id)
-                .options(joinedload(models.Order.lines), history(models.Order.history))
-                .with_for_update(of=models.Order)
-                .execution_options(populate_existing=True)
-            )
+            statement = _LOCK_WITH_HISTORY if with_history else _LOCK
+            result = await self.session.execute(statement, {"order_id": order_id})
             return result.unique().scalar_one_or_none()
 
         async def whole(self, order_id: uuid.UUID) -> models.Order | None:
             """The order with its lines and history in one statement (the order page's poll
             reads this once a second; the lines and history of one order are a few rows)."""
-            result = await self.session.execute(
-                select(models.Order)
-                .where(models.Order.id == order_id)
-                .options(joinedload(models.Order.lines), joinedload(models.Order.history))
-            )
+            result = await self.session.execute(_WHOLE, {"order_id": order_id})
             return result.unique().scalar_one_or_none()
 
         async def by_key(self, customer_id: str, key: str) -> models.Order | None:
-            return await self.session.scalar(
-                select(models.Order).where(
-                    models.Order.customer_id == customer_id,
-                    models.Order.idempotency_key == key,
-                )
-            )
+            return await self.session.scalar(_BY_KEY, {"customer_id": customer_id, "key": key})
 
         async def claim_expired(self, now: datetime) -> models.Order | None:
             """One order whose checkout time is up, locked; replicas skip each other's."""
