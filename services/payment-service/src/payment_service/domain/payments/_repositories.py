@@ -31,36 +31,54 @@ _RECORD_ONCE = compile_once(
 )
 
 
+# The reads and writes of every payment's creation and confirmation are built once with
+# parameters: building a statement and computing its cache key on every call cost about
+# 0.3 ms of CPU each (measured in inventory-service).
+_BY_KEY = select(Payment).where(
+    Payment.customer_id == bindparam("customer_id"),
+    Payment.idempotency_key == bindparam("key"),
+)
+_LOCK = select(Payment).where(Payment.id == bindparam("id")).with_for_update()
+_LOCK_OF_ORDER = (
+    select(Payment)
+    .where(Payment.order_id == bindparam("order_id"))
+    .order_by(Payment.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_BY_REFERENCE = (
+    select(Payment).where(Payment.provider_reference == bindparam("reference")).with_for_update()
+)
+_SET_OUTCOME = (
+    update(ProviderEventLog)
+    .where(ProviderEventLog.id == bindparam("log_id"))
+    .values(
+        payment_id=bindparam("payment_id", type_=ProviderEventLog.payment_id.type),
+        outcome=bindparam("outcome", type_=ProviderEventLog.outcome.type),
+        updated_at=bindparam("now", type_=ProviderEventLog.updated_at.type),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
     model_type = Payment
 
     async def by_idempotency_key(self, customer_id: str, key: str) -> Payment | None:
-        return await self.get_one_or_none(
-            Payment.customer_id == customer_id, Payment.idempotency_key == key
-        )
+        return await self.session.scalar(_BY_KEY, {"customer_id": customer_id, "key": key})
 
     async def lock(self, payment_id: UUID) -> Payment | None:
         """The payment, row-locked until the transaction ends (settlements queue behind it)."""
-        result = await self.session.scalars(
-            select(Payment).where(Payment.id == payment_id).with_for_update()
-        )
+        result = await self.session.scalars(_LOCK, {"id": payment_id})
         return result.one_or_none()
 
     async def lock_of_order(self, order_id: str) -> list[Payment]:
         """Every payment of the order, row-locked (in id order, so lockers never deadlock)."""
-        result = await self.session.scalars(
-            select(Payment)
-            .where(Payment.order_id == order_id)
-            .order_by(Payment.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        result = await self.session.scalars(_LOCK_OF_ORDER, {"order_id": order_id})
         return list(result.all())
 
     async def lock_by_reference(self, reference: str) -> Payment | None:
-        result = await self.session.scalars(
-            select(Payment).where(Payment.provider_reference == reference).with_for_update()
-        )
+        result = await self.session.scalars(_LOCK_BY_REFERENCE, {"reference": reference})
         return result.one_or_none()
 
     async def page(self, status: str | None, limit: int, offset: int) -> tuple[list[Payment], int]:
@@ -118,8 +136,11 @@ class ProviderEventRepository(SQLAlchemyAsyncRepository[ProviderEventLog]):
     async def set_outcome(self, log_id: UUID, payment_id: UUID | None, outcome: str) -> None:
         """One `UPDATE` (the row was just inserted by `record_once`; no need to read it)."""
         await self.session.execute(
-            update(ProviderEventLog)
-            .where(ProviderEventLog.id == log_id)
-            .values(payment_id=payment_id, outcome=outcome, updated_at=datetime.now(UTC))
-            .execution_options(synchronize_session=False)
+            _SET_OUTCOME,
+            {
+                "log_id": log_id,
+                "payment_id": payment_id,
+                "outcome": outcome,
+                "now": datetime.now(UTC),
+            },
         )
