@@ -128,7 +128,10 @@ class HttpSettings(msgspec.Struct, frozen=True, kw_only=True):
     timeout_seconds: float = 5.0
     retries: int = 2
     breaker_failure_threshold: int = 5
-    breaker_reset_seconds: float = 30.0
+    # How long an open breaker fails fast before it lets one probe through: short, so a
+    # dependency that is back (a restart, a burst of load that passed) is used again within
+    # seconds; a probe every 5 s per process is no load on one that is still away.
+    breaker_reset_seconds: float = 5.0
 
 
 _PREFIXES: dict[type[Any], str] = {

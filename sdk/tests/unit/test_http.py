@@ -316,3 +316,18 @@ async def test_cancelled_probe_frees_the_half_open_slot() -> None:
         await probe
     api.breaker.before_call()  # the slot is free again
     await api.aclose()
+
+
+async def test_by_default_a_failing_dependency_is_tried_again_within_5_seconds() -> None:
+    api = ServiceClient(
+        "http://x.test",
+        name="x",
+        settings=HttpSettings(retries=0),
+        transport=httpx.MockTransport(lambda request: httpx.Response(503)),
+    )
+    for _ in range(HttpSettings().breaker_failure_threshold):
+        await api.get("/x")
+    with pytest.raises(ServiceUnavailable) as caught:
+        await api.get("/x")
+    assert 0 < int(caught.value.headers["Retry-After"]) <= 5
+    await api.aclose()
