@@ -36,7 +36,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from shopkit.config import ServiceSettings
 
@@ -48,6 +48,11 @@ RESPAWN_LIMIT = 5  # replacements of dead workers per RESPAWN_WINDOW before givi
 RESPAWN_WINDOW = 60.0
 STOP_GRACE = 25.0  # seconds a worker gets to finish its requests and shutdown after SIGTERM
 _PARENT_ENV = "SHOPKIT_SERVER_PARENT"  # a replacement worker's parent pid
+# Connections the kernel queues for the port, and requests in flight per process beyond
+# which a process stops accepting: granian's own defaults for its workers (1,024, shared out
+# over the workers). Its embedded server defaults to 128 for both, which under the browse bench
+# left nginx's connections to cart-service unaccepted until its 2 s connect timeout: 4,022 504s.
+BACKLOG = 1024
 _PR_SET_PDEATHSIG = 1
 
 
@@ -57,11 +62,10 @@ def serve(target: str, settings: ServiceSettings, *, preload: str | None = None)
     if settings.workers > 1 and preload:
         importlib.import_module(preload)
         gc.freeze()
-    peers = [
-        _fork_worker(target, settings.host, settings.port) for _ in range(settings.workers - 1)
-    ]
-    workers = _Workers(peers, target, settings) if peers else None
-    stopped = asyncio.run(_serve_here(_load(target), settings.host, settings.port, workers))
+    listen = _Listen(settings.host, settings.port, max(1, BACKLOG // settings.workers))
+    peers = [_fork_worker(target, listen) for _ in range(settings.workers - 1)]
+    workers = _Workers(peers, target, listen) if peers else None
+    stopped = asyncio.run(_serve_here(_load(target), listen, workers))
     if not stopped:
         sys.exit(1)
 
@@ -81,7 +85,13 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _fork_worker(target: str, host: str, port: int) -> int:
+class _Listen(NamedTuple):
+    host: str
+    port: int
+    backpressure: int  # requests in flight in one process before it stops accepting
+
+
+def _fork_worker(target: str, listen: _Listen) -> int:
     parent = os.getpid()
     pid = os.fork()
     if pid:
@@ -89,7 +99,7 @@ def _fork_worker(target: str, host: str, port: int) -> int:
     code = 1
     try:
         _die_with_parent(parent)
-        code = 0 if asyncio.run(_serve_here(_load(target), host, port)) else 1
+        code = 0 if asyncio.run(_serve_here(_load(target), listen)) else 1
     except BaseException:
         traceback.print_exc()
     finally:
@@ -102,10 +112,9 @@ class _Workers:
     """The other workers of this service, as this process sees them: replaced when one dies,
     stopped when this one stops."""
 
-    def __init__(self, forked: list[int], target: str, settings: ServiceSettings) -> None:
+    def __init__(self, forked: list[int], target: str, listen: _Listen) -> None:
         self.target = target
-        self.host = settings.host
-        self.port = settings.port
+        self.listen = listen
         self.forked = set(forked)
         self.spawned: list[subprocess.Popen[bytes]] = []
         self.respawns: list[float] = []
@@ -155,7 +164,7 @@ class _Workers:
         for _ in range(count):
             self.respawns.append(now)
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "shopkit.server", self.target, self.host, str(self.port)],
+                [sys.executable, "-m", "shopkit.server", self.target, *map(str, self.listen)],
                 env={**os.environ, _PARENT_ENV: str(os.getpid())},
             )
             self.spawned.append(process)
@@ -184,13 +193,21 @@ class _Workers:
             await asyncio.sleep(0.05)
 
 
-async def _serve_here(app: Any, host: str, port: int, workers: _Workers | None = None) -> bool:
+async def _serve_here(app: Any, listen: _Listen, workers: _Workers | None = None) -> bool:
     """Serve until SIGINT or SIGTERM (True) or until the app stops by itself or the other
     workers cannot be kept alive (False)."""
     from granian.constants import Interfaces
     from granian.server.embed import Server
 
-    server = Server(app, address=host, port=port, interface=Interfaces.ASGI, log_access=False)
+    server = Server(
+        app,
+        address=listen.host,
+        port=listen.port,
+        interface=Interfaces.ASGI,
+        log_access=False,
+        backlog=BACKLOG,
+        backpressure=listen.backpressure,
+    )
     signalled = asyncio.Event()
     gave_up = False
 
@@ -226,13 +243,14 @@ async def _serve_here(app: Any, host: str, port: int, workers: _Workers | None =
 
 
 def _serve_replacement(argv: list[str]) -> int:
-    """`python -m shopkit.server TARGET HOST PORT`: one worker started in place of one that
-    died, by the process that serves beside it (its parent)."""
-    target, host, port = argv
+    """`python -m shopkit.server TARGET HOST PORT BACKPRESSURE`: one worker started in place of
+    one that died, by the process that serves beside it (its parent)."""
+    target, host, port, backpressure = argv
     parent = int(os.environ.pop(_PARENT_ENV, "0"))
     if parent:
         _die_with_parent(parent)
-    return 0 if asyncio.run(_serve_here(_load(target), host, int(port))) else 1
+    listen = _Listen(host, int(port), int(backpressure))
+    return 0 if asyncio.run(_serve_here(_load(target), listen)) else 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ process with a failure, so whatever runs it starts it again."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import os
 import signal
 import socket
@@ -17,12 +19,14 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
 
 APP = textwrap.dedent(
     """
+    import asyncio
     import os
     from contextlib import asynccontextmanager
     from pathlib import Path
@@ -46,7 +50,13 @@ APP = textwrap.dedent(
         return {"pid": os.getpid()}
 
 
-    app = Litestar([ping], lifespan=[lifespan])
+    @get("/slow")
+    async def slow() -> dict[str, int]:
+        await asyncio.sleep(1.5)
+        return {"pid": os.getpid()}
+
+
+    app = Litestar([ping, slow], lifespan=[lifespan])
     """
 )
 
@@ -205,3 +215,29 @@ def test_an_app_that_cannot_start_ends_the_process_with_a_failure(tmp_path: Path
         if process.poll() is None:
             process.kill()
     assert code != 0
+
+
+def test_a_burst_of_slow_requests_is_accepted_not_refused(tmp_path: Path) -> None:
+    """Hundreds of requests in flight at once (a gateway's connections in a rush) are all
+    accepted and answered: none waits for its connection to be accepted until it gives up."""
+    process, port = _start(tmp_path, workers=1)
+
+    async def burst(count: int) -> list[int]:
+        timeout = httpx.Timeout(10.0, connect=1.0)
+        limits = httpx.Limits(max_connections=count)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+
+            async def one() -> int:
+                try:
+                    return (await client.get(f"http://127.0.0.1:{port}/slow")).status_code
+                except httpx.ConnectTimeout:
+                    return 0
+
+            return list(await asyncio.gather(*(one() for _ in range(count))))
+
+    try:
+        _ping(port)
+        statuses = asyncio.run(burst(400))
+    finally:
+        _stop(process)
+    assert statuses.count(200) == 400, collections.Counter(statuses)
