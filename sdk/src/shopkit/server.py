@@ -127,8 +127,8 @@ class _Workers:
         """Collect workers that exited (without blocking); how many of them failed.
 
         A worker that exited cleanly (code 0) was told to stop (SIGTERM or SIGINT: `make down`
-        and Kubernetes signal every process of the service at once, so a worker may see the
-        signal before this process does) and is not replaced; one that failed or was killed is.
+        signals every process of the service at once, so a worker may see the signal before
+        this process does) and is not replaced; one that failed or was killed is.
         """
         failed = 0
         for pid in list(self.forked):
