@@ -66,7 +66,7 @@ class OnFirstUse(Generic[S]):
 
     def __init__(
         self,
-        build: Callable[[AsyncSession], S],
+        build: Callable[..., S],
         database: SQLAlchemyAsyncConfig,
         state: State,
         scope: Scope,
@@ -77,12 +77,12 @@ class OnFirstUse(Generic[S]):
     def __call__(self) -> S:
         if self._service is None:
             session = self._database.provide_session(self._state, self._scope)
-            self._service = self._build(session)
+            self._service = self._build(session=session)
         return self._service
 
 
 def _on_first_use(
-    build: Callable[[AsyncSession], S],
+    build: Callable[..., S],
 ) -> Callable[[State, Scope], Awaitable[OnFirstUse[S]]]:
     async def provide(state: State, scope: Scope) -> OnFirstUse[S]:
         return OnFirstUse(build, cast(SQLAlchemyAsyncConfig, state["database"]), state, scope)
@@ -102,9 +102,9 @@ DEPENDENCIES = {
     "categories": Provide(provide_categories),
     "products": Provide(provide_products),
     "currencies": Provide(provide_currencies),
-    "categories_on_use": Provide(_on_first_use(lambda db: CategoryService(session=db))),
-    "products_on_use": Provide(_on_first_use(lambda db: ProductService(session=db))),
-    "currencies_on_use": Provide(_on_first_use(lambda db: CurrencyService(session=db))),
+    "categories_on_use": Provide(_on_first_use(CategoryService)),
+    "products_on_use": Provide(_on_first_use(ProductService)),
+    "currencies_on_use": Provide(_on_first_use(CurrencyService)),
     "cache": Provide(provide_cache),
     "max_age": Provide(provide_max_age),
 }
