@@ -29,6 +29,9 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from shopkit.config import RedisSettings
@@ -102,11 +105,22 @@ class LocalCache:
 
 
 def redis_client(settings: RedisSettings) -> aioredis.Redis:
-    """A client whose pool makes a burst of requests wait for a connection, not fail."""
+    """A client whose pool makes a burst of requests wait for a connection, not fail.
+
+    A command whose connection turns out dead (Redis restarted since the connection was
+    pooled) is sent again on a new one, up to `reconnect_attempts` times a few tens of
+    milliseconds apart: without it, every connection pooled before a restart failed one
+    request after Redis was back. Timeouts are not retried (the command may have run).
+    """
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.url,
         max_connections=settings.max_connections,
         timeout=settings.pool_timeout_seconds,
+        retry=Retry(
+            ExponentialBackoff(cap=0.2, base=0.02),
+            settings.reconnect_attempts,
+            supported_errors=(RedisConnectionError,),
+        ),
     )
     return aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
 
@@ -206,9 +220,22 @@ class JsonCache:
                     break
             self._subscribed = False
 
+    def _subscriber(self) -> aioredis.Redis:
+        """A one-connection client for the subscription, like the app's but never reconnected
+        in place: when Redis drops the subscription, listening must end (and what was learnt
+        over it be forgotten, below) rather than quietly resume on a new connection."""
+        pool = self._client.connection_pool
+        kwargs = {k: v for k, v in pool.connection_kwargs.items() if k != "retry"}
+        return aioredis.Redis.from_pool(
+            aioredis.ConnectionPool(
+                connection_class=pool.connection_class, max_connections=1, **kwargs
+            )
+        )
+
     async def _watch(self) -> None:
         while not self._stopping:
-            pubsub = self._client.pubsub()
+            subscriber = self._subscriber()
+            pubsub = subscriber.pubsub()
             try:
                 await pubsub.subscribe(self.channel)
                 async for message in pubsub.listen():
@@ -233,6 +260,8 @@ class JsonCache:
                 self._known.clear()
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with contextlib.suppress(Exception):
+                    await subscriber.aclose()
             await asyncio.sleep(self._retry_seconds)
 
     async def get_or_load(

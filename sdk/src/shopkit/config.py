@@ -68,6 +68,7 @@ class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
     url: str = "redis://127.0.0.1:6379/0"
     max_connections: int = 64
     pool_timeout_seconds: float = 5.0
+    reconnect_attempts: int = 2  # a command on a dead connection is sent again on a new one
 
 
 class BrokerSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +88,11 @@ class BrokerSettings(msgspec.Struct, frozen=True, kw_only=True):
     # While polls find nothing to relay, the wait between them doubles up to this (a commit in
     # the same process still wakes the relay at once).
     outbox_idle_poll_interval_ms: int = 4000
+    # While the broker cannot be reached the relay's wait between attempts doubles up to this:
+    # once RabbitMQ is back, held events go out within about this long.
+    outbox_max_backoff_ms: int = 2000
+    # How often a lost broker connection is tried again (consumers and publishers resume then).
+    reconnect_interval_ms: int = 1000
 
 
 class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -180,3 +180,29 @@ async def test_a_process_whose_subscription_dropped_asks_redis_again(
         await other.invalidate("products")
         await _until(lambda: cache._known.get("products") == 2)
         assert (await cache.get_or_load("products", "p1", load, Product)).price == 3999
+
+
+@pytest.mark.parametrize("reconnect_attempts", [0, 2])
+async def test_a_connection_redis_dropped_is_replaced_without_failing_the_command(
+    redis_url: str, reconnect_attempts: int
+) -> None:
+    """What a Redis restart does to every pooled connection, done to one: the server closes
+    it. With the default reconnect attempts the next command goes out on a new connection and
+    succeeds; without them the request that drew the dead connection failed."""
+    connection = RedisConnection(
+        RedisSettings(url=redis_url, max_connections=1, reconnect_attempts=reconnect_attempts)
+    )
+    key = f"test-{uuid.uuid4().hex}"
+    async with connection.lifespan():
+        client = connection.client
+        await client.set(key, "kept", ex=30)
+        pooled_id = await client.client_id()
+        killer = RedisConnection(RedisSettings(url=redis_url))
+        async with killer.lifespan():
+            assert await killer.client.client_kill_filter(_id=pooled_id) == 1
+        if reconnect_attempts:
+            assert await client.get(key) == b"kept"
+            assert await client.client_id() != pooled_id
+        else:
+            with pytest.raises(redis_errors.ConnectionError):
+                await client.get(key)

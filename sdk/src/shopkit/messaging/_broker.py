@@ -73,6 +73,7 @@ def make_broker(
         return RabbitBroker(
             settings.url,
             timeout=CONNECT_TIMEOUT_SECONDS,
+            reconnect_interval=settings.reconnect_interval_ms / 1000,
             app_id=service_name,
             default_channel=Channel(prefetch_count=prefetch_count, on_return_raises=True),
             middlewares=[RabbitTelemetryMiddleware(tracer_provider=tracer_provider)],

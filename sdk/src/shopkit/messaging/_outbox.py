@@ -129,7 +129,7 @@ class OutboxRelay:
         *,
         idle_poll_interval: float | None = None,
         batch_size: int = 100,
-        max_backoff: float = 30.0,
+        max_backoff: float = 2.0,
         retention: timedelta | None = timedelta(days=7),
         purge_every: float = 3600.0,
     ) -> None:

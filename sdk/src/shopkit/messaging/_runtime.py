@@ -42,6 +42,7 @@ class Messaging:
                 self.exchange,
                 poll_interval=settings.outbox_poll_interval_ms / 1000,
                 idle_poll_interval=settings.outbox_idle_poll_interval_ms / 1000,
+                max_backoff=settings.outbox_max_backoff_ms / 1000,
             )
             if relay
             else None
