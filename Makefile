@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 BIN := platform/bin
 
-.PHONY: help bootstrap up down test test-fast bench new-service catalog gateway-config
+.PHONY: help bootstrap up down test test-fast bench chaos new-service catalog gateway-config
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ test-fast: ## ruff, mypy and unit tests only (no infrastructure needed)
 
 bench: ## run the benchmarks in platform/bench/ against a running `make up`
 	@$(BIN)/bench
+
+chaos: ## kill each service, restart RabbitMQ, PostgreSQL and Redis under a checkout load; check the invariants
+	@$(BIN)/chaos
 
 new-service: ## scaffold services/$(NAME) from the template and register it: make new-service NAME=<slug>
 	@test -n "$(NAME)" || { echo "usage: make new-service NAME=<slug>" >&2; exit 2; }

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     gw.add_argument("--listen", help="address:port (default 127.0.0.1:8080 or $GATEWAY_LISTEN)")
     gw.add_argument("--stdout", action="store_true", help="print the config instead")
     sub.add_parser("bench", help="run platform/bench/ scripts")
+    sub.add_parser("chaos", help="inject faults under a checkout load and check the invariants")
     args = parser.parse_args(argv)
 
     try:
@@ -54,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             from .bench import main as bench
 
             return bench()
+        if args.command == "chaos":
+            from .chaos import main as chaos
+
+            return chaos()
     except StepFailed as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 1

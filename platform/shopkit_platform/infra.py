@@ -15,8 +15,10 @@ import time
 from pathlib import Path
 
 from ._console import StepFailed
+from ._paths import RUN
 
 PG_PORT, REDIS_PORT, AMQP_PORT, RABBIT_MGMT_PORT = 5432, 6379, 5672, 15672
+REDIS_DIR = RUN / "redis"
 _apt_updated = False
 
 
@@ -150,33 +152,49 @@ def _trust_local_connections() -> None:
 
 
 def ensure_redis() -> str:
+    """Redis running, with an append-only file: carts live in Redis (cart-service), and a Redis
+    that keeps nothing on disk loses every cart when it restarts. A Redis already running
+    without one (as a bare machine's is often started) has it turned on in place."""
     if port_open(REDIS_PORT):
-        return "running"
+        return _append_only()
     note = "started"
     if not which("redis-server"):
         apt_install("redis-server")
         note = "installed"
         if port_open(REDIS_PORT):
-            return note
-    _start(
-        [
-            which("redis-server") or "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(REDIS_PORT),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        "redis",
-        REDIS_PORT,
-        10,
-    )
-    return note
+            return f"{note}, {_append_only()}"
+    REDIS_DIR.mkdir(parents=True, exist_ok=True)
+    _start(redis_command(REDIS_DIR), "redis", REDIS_PORT, 10)
+    return f"{note}, append-only file in {REDIS_DIR}"
+
+
+def redis_command(directory: Path, *, append_only: bool = True) -> list[str]:
+    """How Redis is started here: local only, no snapshots; with `append_only` every write
+    goes to an append-only file in `directory`, flushed to disk every second."""
+    return [
+        which("redis-server") or "redis-server",
+        "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(REDIS_PORT),
+        "--save", "", "--dir", str(directory),
+        "--appendonly", "yes" if append_only else "no", "--appendfsync", "everysec",
+    ]  # fmt: skip
+
+
+def redis_cli(*args: str) -> str:
+    """One command to the local Redis; its reply, or "" when it cannot be asked."""
+    binary = which("redis-cli")
+    if binary is None:
+        return ""
+    done = subprocess.run([binary, "-p", str(REDIS_PORT), *args], capture_output=True, text=True,
+                          timeout=10, check=False)  # fmt: skip
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _append_only() -> str:
+    if redis_cli("CONFIG", "GET", "appendonly").endswith("yes"):
+        return "running"
+    if redis_cli("CONFIG", "SET", "appendonly", "yes") != "OK":
+        return "running WITHOUT an append-only file: carts are lost when it restarts"
+    return "running; append-only file turned on (carts survive a restart)"
 
 
 def ensure_rabbitmq() -> str:
