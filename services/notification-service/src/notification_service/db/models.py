@@ -16,6 +16,7 @@ metadata = orm_registry.metadata
 __all__ = ["Delivery", "InboxMessage", "OutboxMessage", "Recipient", "metadata"]
 
 QUEUED = "queued"
+SENDING = "sending"  # handed to the provider; the outcome is not recorded yet
 SENT = "sent"
 FAILED = "failed"
 

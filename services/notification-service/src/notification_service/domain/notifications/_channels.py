@@ -31,6 +31,9 @@ class Outgoing(msgspec.Struct, frozen=True, kw_only=True):
     subject: str
     text: str
     html: str | None = None
+    # The same for every attempt at one message (the delivery's id): a copy sent again after a
+    # crash carries the Message-ID of the first, by which mail systems recognise it.
+    message_id: str | None = None
 
 
 class Sender(Protocol):
@@ -58,7 +61,12 @@ class SmtpSender:
         email["From"] = self._from
         email["To"] = message.to
         email["Subject"] = message.subject
-        email["Message-ID"] = make_msgid(domain=parseaddr(self._from)[1].rpartition("@")[2] or None)
+        domain = parseaddr(self._from)[1].rpartition("@")[2] or None
+        email["Message-ID"] = (
+            f"<{message.message_id}@{domain or 'localhost'}>"
+            if message.message_id
+            else make_msgid(domain=domain)
+        )
         email.set_content(message.text)
         if message.html is not None:
             email.add_alternative(message.html, subtype="html")

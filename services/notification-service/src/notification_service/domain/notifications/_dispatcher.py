@@ -1,9 +1,11 @@
 """Sends queued messages and retries failed ones, in the background of every replica.
 
-Each message is claimed with `FOR UPDATE SKIP LOCKED` and sent in its own transaction, so
-replicas send side by side without sending anything twice, and one failing address does not
-hold back the others. A failed message waits base x 2^(attempts-1) seconds before its next
-try, up to `NOTIFY_MAX_ATTEMPTS` tries; then it stays `failed` in the delivery log.
+Each message is claimed with `FOR UPDATE SKIP LOCKED` and marked `sending` in one transaction,
+sent, and its outcome recorded in another, so replicas send side by side without sending
+anything twice, and one failing address does not hold back the others. The outcome is recorded
+however long the database takes to come back (a message sent but not recorded as sent would go
+out again when its lease ends). A failed message waits base x 2^(attempts-1) seconds before
+its next try, up to `NOTIFY_MAX_ATTEMPTS` tries; then it stays `failed` in the delivery log.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notification_service.domain.notifications._channels import Channels
-from notification_service.domain.notifications.services import NotificationService
+from notification_service.domain.notifications.services import Claimed, NotificationService
 
 _logger = structlog.get_logger("notification_service.dispatcher")
 BATCH = 100
+RECORD_PAUSE_SECONDS = 0.1  # first pause before asking the database again (doubling, up to 2 s)
 
 
 class Dispatcher:
@@ -43,13 +47,38 @@ class Dispatcher:
         """Try every message due by now (up to a batch); how many were tried."""
         if self._channels is None:
             self._channels = self._make_channels()
+        channels = self._channels
         tried = 0
         while tried < BATCH:
             async with self._session_maker() as session, session.begin():
-                if await self._services(session).send_next_due(self._channels) is None:
-                    break
+                claimed = await self._services(session).claim_next_due(channels)
+            if claimed is None:
+                break
+            try:
+                await channels.sender(claimed.channel).send(claimed.message)
+            except Exception as exc:
+                await self._record(claimed, str(exc)[:1000] or type(exc).__name__)
+            else:
+                await self._record(claimed, None)
             tried += 1
         return tried
+
+    async def _record(self, claimed: Claimed, error: str | None) -> None:
+        pause = RECORD_PAUSE_SECONDS
+        while True:
+            try:
+                async with self._session_maker() as session, session.begin():
+                    await self._services(session).record_outcome(claimed, error)
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                _logger.warning(
+                    "the outcome of a message is not recorded yet; asking again",
+                    delivery_id=str(claimed.id),
+                    sent=error is None,
+                    error=type(exc).__name__,
+                )
+                await asyncio.sleep(pause)
+                pause = min(2.0, pause * 2)
 
     async def _run(self) -> None:
         while True:

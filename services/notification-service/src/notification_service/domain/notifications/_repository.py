@@ -47,12 +47,13 @@ class DeliveryRepository(SQLAlchemyAsyncRepository[models.Delivery]):
         return added is not None
 
     async def claim_due(self, now: datetime) -> models.Delivery | None:
-        """The next message due (queued, or failed with a retry time passed), locked so no
-        other replica sends it at the same time."""
+        """The next message due (queued, failed with a retry time passed, or left `sending` by
+        a process that died before recording the outcome), locked so no other replica claims
+        it at the same time."""
         due: models.Delivery | None = await self.session.scalar(
             select(models.Delivery)
             .where(
-                models.Delivery.status.in_((models.QUEUED, models.FAILED)),
+                models.Delivery.status.in_((models.QUEUED, models.FAILED, models.SENDING)),
                 models.Delivery.next_attempt_at <= now,
             )
             .order_by(models.Delivery.next_attempt_at)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+import msgspec
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +34,20 @@ from notification_service.events.payloads import (
 )
 
 _logger = structlog.get_logger("notification_service.notifications")
+
+SEND_LEASE = timedelta(seconds=60)
+"""How long a message handed to its provider may wait for its outcome to be recorded; past
+that, the process is taken for dead and the message is sent again (same Message-ID)."""
+
+
+class Claimed(msgspec.Struct, frozen=True, kw_only=True):
+    """A message claimed for sending: what goes out, and which attempt it is."""
+
+    id: UUID
+    channel: str
+    attempts: int
+    message: Outgoing
+
 
 CANCEL_REASONS = {
     "payment_failed": "the payment did not go through",
@@ -149,28 +165,58 @@ class NotificationService:
 
     # --- sending ------------------------------------------------------------------------
 
-    async def send_next_due(self, channels: Channels) -> models.Delivery | None:
-        """Try to send the next due message once; records the outcome; None when none is due."""
+    async def claim_next_due(self, channels: Channels) -> Claimed | None:
+        """The next due message, marked `sending` for `SEND_LEASE` (None when none is due).
+
+        Committed before the message goes out, so that its outcome is recorded on its own
+        afterwards (`record_outcome`): a message sent in the transaction that claimed it went
+        out again when that transaction was lost (PostgreSQL restarting mid-send).
+        """
         now = datetime.now(UTC)
         delivery = await self.deliveries.claim_due(now)
         if delivery is None:
             return None
-        sender = channels.sender(delivery.channel)
         delivery.attempts += 1
-        delivery.provider = sender.provider
-        try:
-            await sender.send(
-                Outgoing(
-                    to=delivery.recipient,
-                    subject=delivery.subject,
-                    text=delivery.body_text,
-                    html=delivery.body_html,
-                )
-            )
-        except Exception as exc:
+        delivery.provider = channels.sender(delivery.channel).provider
+        delivery.status = models.SENDING
+        delivery.next_attempt_at = now + SEND_LEASE
+        # Claimed (locked) in this session: flushed as it is. The repository's `update` would
+        # read the row again, copy it onto itself and read it back a second time.
+        await self.deliveries.session.flush()
+        return Claimed(
+            id=delivery.id,
+            channel=delivery.channel,
+            attempts=delivery.attempts,
+            message=Outgoing(
+                to=delivery.recipient,
+                subject=delivery.subject,
+                text=delivery.body_text,
+                html=delivery.body_html,
+                message_id=str(delivery.id),
+            ),
+        )
+
+    async def record_outcome(self, claimed: Claimed, error: str | None) -> None:
+        """`sent`, or `failed` with the next try's time; nothing if the message's lease ended
+        and another dispatcher has taken it since."""
+        delivery = await self.deliveries.session.get(
+            models.Delivery, claimed.id, with_for_update=True, populate_existing=True
+        )
+        if delivery is None or (delivery.status, delivery.attempts) != (
+            models.SENDING,
+            claimed.attempts,
+        ):
+            return
+        now = datetime.now(UTC)
+        if error is None:
+            delivery.status = models.SENT
+            delivery.sent_at = now
+            delivery.last_error = None
+            delivery.next_attempt_at = None
+        else:
             notify = self._settings.notify
             delivery.status = models.FAILED
-            delivery.last_error = str(exc)[:1000] or type(exc).__name__
+            delivery.last_error = error
             retry = delivery.attempts < notify.max_attempts
             delivery.next_attempt_at = (
                 now + retry_delay(delivery.attempts, notify.retry_base_seconds) if retry else None
@@ -180,17 +226,9 @@ class NotificationService:
                 delivery_id=str(delivery.id),
                 channel=delivery.channel,
                 attempts=delivery.attempts,
-                error=delivery.last_error,
+                error=error,
             )
-        else:
-            delivery.status = models.SENT
-            delivery.sent_at = datetime.now(UTC)
-            delivery.last_error = None
-            delivery.next_attempt_at = None
-        # Claimed (locked) in this session: flushed as it is. The repository's `update` would
-        # read the row again, copy it onto itself and read it back a second time.
         await self.deliveries.session.flush()
-        return delivery
 
     # --- reading ------------------------------------------------------------------------
 
