@@ -143,6 +143,32 @@ async def _settle(
     return "timeout"
 
 
+async def payment_of(
+    api: Api, token: str, ip: str, order: dict[str, Any], etag: str | None, patience: float = 30.0
+) -> str:
+    """The order's `payment_id`: at once, or, when payment-service was away as the order was
+    placed, once order-service has created the payment (followed like the order's status)."""
+    if order.get("payment_id"):
+        return str(order["payment_id"])
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        headers = {"If-None-Match": etag, "Prefer": f"wait={WAIT_SECONDS}"} if etag else None
+        try:
+            reply = await api.answer(
+                "GET /api/orders/{id} (waits)", "GET", f"/api/orders/{order['id']}", token=token,
+                ip=ip, headers=headers, ok=(200, 304),
+            )  # fmt: skip
+        except Failed:
+            await asyncio.sleep(1.0)
+            continue
+        etag = reply.headers.get("etag") or etag
+        if reply.status_code == 200 and reply.json().get("payment_id"):
+            return str(reply.json()["payment_id"])
+        if not etag:
+            await asyncio.sleep(1.0)
+    raise Failed("GET /api/orders/{id} (waits)", "no payment")
+
+
 OnBusy = Callable[[Failed], Awaitable[None]]
 
 
@@ -185,9 +211,10 @@ async def _buy(
         headers={"Idempotency-Key": key}, ok=(200, 201),
     ))  # fmt: skip
     order = placed.json()
+    payment_id = await payment_of(api, token, ip, order, placed.headers.get("etag"))
     await _step(on_busy, lambda: api.call(
         "POST /api/payments/{id}/confirm", "POST",
-        f"/api/payments/{order['payment_id']}/confirm", token=token, ip=ip,
+        f"/api/payments/{payment_id}/confirm", token=token, ip=ip,
         json_body={"payment_method": "pm_card_visa"},
     ))  # fmt: skip
     return str(order["id"]), placed.headers.get("etag")

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench._buyers import ADDRESS, Api, Failed, _settle
+from bench._buyers import ADDRESS, Api, Failed, _settle, payment_of
 
 RETRY_PAUSE = 0.5  # seconds between attempts of a failed step without a Retry-After
 MAX_PAUSE = 5.0
@@ -46,8 +46,11 @@ def _retryable(failure: Failed) -> bool:
     return failure.status in (0, 429) or failure.status >= 500
 
 
-async def _persist(api: Api, endpoint: str, method: str, path: str, **kwargs: Any) -> Any:
-    """The reply to one step, sent again while it fails for a reason a fault explains."""
+async def _persist(
+    api: Api, endpoint: str, method: str, path: str, *, with_etag: bool = False, **kwargs: Any
+) -> Any:
+    """The reply's body to one step (with its ETag if asked), sent again while it fails for a
+    reason a fault explains."""
     deadline = time.monotonic() + STEP_PATIENCE
     while True:
         try:
@@ -57,7 +60,8 @@ async def _persist(api: Api, endpoint: str, method: str, path: str, **kwargs: An
                 raise
             await asyncio.sleep(min(MAX_PAUSE, failure.retry_after or RETRY_PAUSE))
             continue
-        return reply.json() if reply.content else None
+        body = reply.json() if reply.content else None
+        return (body, reply.headers.get("etag")) if with_etag else body
 
 
 async def _order_and_pay(api: Api, token: str, ip: str, sku: str) -> str:
@@ -72,16 +76,17 @@ async def _order_and_pay(api: Api, token: str, ip: str, sku: str) -> str:
                            **who)  # fmt: skip
         await _persist(api, "POST /api/carts/{id}/items", "POST", f"/api/carts/{cart['id']}/items",
                        json_body={"sku": sku, "quantity": 1}, ok=(200, 201), **who)  # fmt: skip
-        order = await _persist(
-            api, "POST /api/orders", "POST", "/api/orders", ok=(200, 201),
+        order, etag = await _persist(
+            api, "POST /api/orders", "POST", "/api/orders", ok=(200, 201), with_etag=True,
             json_body={"cart_id": cart["id"], "shipping_address": ADDRESS, "currency": "EUR"},
             headers={"Idempotency-Key": uuid.uuid4().hex}, **who,
         )  # fmt: skip
     except Failed as failure:
         raise GaveUp(failure) from None
     try:
+        payment_id = await payment_of(api, token, ip, order, etag, STEP_PATIENCE)
         await _persist(api, "POST /api/payments/{id}/confirm", "POST",
-                       f"/api/payments/{order['payment_id']}/confirm",
+                       f"/api/payments/{payment_id}/confirm",
                        json_body={"payment_method": "pm_card_visa"}, **who)  # fmt: skip
     except Failed as failure:
         raise GaveUp(failure, str(order["id"])) from None

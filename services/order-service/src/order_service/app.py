@@ -27,6 +27,7 @@ from order_service.domain.orders import (
     CheckoutTimeoutSweeper,
     OrderController,
     OrderService,
+    PaymentPreparer,
     Upstreams,
 )
 from order_service.domain.orders._watch import OrderWatch
@@ -74,6 +75,9 @@ def create_app(
         service_token=service_tokens.token,
     )
     sweeper = CheckoutTimeoutSweeper(session_maker, orders, settings.order.sweep_interval_seconds)
+    preparer = PaymentPreparer(
+        session_maker, orders, upstreams, interval_seconds=settings.order.sweep_interval_seconds
+    )
     verifier = verifier_from_settings(settings.auth)
     watch = OrderWatch(settings.database.url)
 
@@ -95,6 +99,7 @@ def create_app(
             redis.lifespan,
             upstreams.lifespan,
             sweeper.lifespan(),
+            preparer.lifespan,
             watch.lifespan,
             close_jwks,
         ],
@@ -102,7 +107,7 @@ def create_app(
             "messaging": messaging,
             "settings": settings,
             "order_service": orders,
-            "checkout": Checkout(upstreams, admission),
+            "checkout": Checkout(upstreams, admission, preparer),
             "sweeper": sweeper,
             "order_watch": watch,
         },

@@ -3,16 +3,20 @@ payment-service are the mock servers started from our consumer pacts (tests/upst
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import msgspec
 import pytest
-from conftest import ADDRESS, new_key, order_body
+from conftest import ADDRESS, app_for, new_key, order_body
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from shopkit.auth import ServiceTokenProvider
 from shopkit.messaging import payload_as
-from shopkit.testing import CollectorFactory
+from shopkit.testing import CollectorFactory, client_for, free_port
 from upstream_pacts import CART_ID, PAYMENT_ID, QUANTITY, SKU, UNIT_PRICE_USD, UNKNOWN_CART_ID
 
+from order_service.config import Settings, UpstreamSettings
 from order_service.events.events import OrderPlaced
 
 pytestmark = pytest.mark.integration
@@ -163,3 +167,35 @@ async def test_ready_checks_database_and_broker(client: AsyncTestClient[Litestar
     response = await client.get("/health/ready")
     assert response.status_code == 200, response.text
     assert set(response.json()["checks"]) >= {"database", "broker"}
+
+
+async def test_an_order_placed_while_payment_service_is_away_gets_its_payment_once_it_is_back(
+    settings: Settings,
+    service_tokens: ServiceTokenProvider,
+    customer_headers: dict[str, str],
+) -> None:
+    """The customer is not turned away: the order is stored without a payment (`payment_id`
+    null), and the payment is created with the order's key as soon as payment-service answers;
+    the order's history says so, which changes its ETag (the client following it wakes)."""
+    away = msgspec.structs.replace(
+        settings, payment_service=UpstreamSettings(base_url=f"http://127.0.0.1:{free_port()}")
+    )
+    headers = {**customer_headers, "Idempotency-Key": new_key()}
+    async with client_for(app_for(away, service_tokens)) as client:
+        placed = await client.post(PREFIX, json=order_body(CART_ID), headers=headers)
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        assert (order["status"], order["payment_id"]) == ("pending", None)
+        again = await client.post(PREFIX, json=order_body(CART_ID), headers=headers)
+        assert (again.status_code, again.json()["payment_id"]) == (200, None)
+
+    async with client_for(app_for(settings, service_tokens)) as client:  # payment-service back
+        for _ in range(100):
+            seen = (await client.get(f"{PREFIX}/{order['id']}", headers=customer_headers)).json()
+            if seen["payment_id"] is not None:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the order never got its payment")
+    assert seen["payment_id"] == PAYMENT_ID
+    assert [h["reason"] for h in seen["history"]][-1] == "payment_prepared"

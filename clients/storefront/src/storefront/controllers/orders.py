@@ -84,7 +84,7 @@ class OrdersController(Controller):
 
     @get("/{order_id:str}", operation_id="order")
     async def order(self, shop: NamedDependency[Shop], order_id: FromPath[str]) -> Template:
-        order, etag = await _order(shop, order_id)
+        order, etag = await order_and_etag(shop, order_id)
         return await shop.render(
             "order.html",
             {
@@ -103,7 +103,7 @@ class OrdersController(Controller):
         order to change: the new status the moment it does, else 304."""
         seen = request.headers.get("if-none-match")
         try:
-            order, etag = await _order(shop, order_id, seen=seen)
+            order, etag = await order_and_etag(shop, order_id, seen=seen)
         except NotLoggedIn:
             return Response({"error": "not logged in"}, status_code=401)
         except ApiError as exc:
@@ -125,18 +125,22 @@ class OrdersController(Controller):
         return shop.redirect(f"/orders/{quote(order_id, safe='')}")
 
 
-async def _order(
-    shop: NamedDependency[Shop], order_id: str, *, seen: str | None = None
+async def order_and_etag(
+    shop: NamedDependency[Shop],
+    order_id: str,
+    *,
+    seen: str | None = None,
+    wait_seconds: int = WAIT_SECONDS,
 ) -> tuple[Any, str | None]:
     """The order and its ETag; with `seen` (an ETag), None and that ETag when the order is
-    still so after waiting up to WAIT_SECONDS for it to change."""
-    wait = {"If-None-Match": seen, "Prefer": f"wait={WAIT_SECONDS}"} if seen else None
+    still so after waiting up to `wait_seconds` for it to change."""
+    wait = {"If-None-Match": seen, "Prefer": f"wait={wait_seconds}"} if seen else None
     answer = await shop.api.respond(
         "GET",
         f"/api/orders/{quote(order_id, safe='')}",
         auth=True,
         headers=wait,
-        read_timeout=WAIT_SECONDS + 10 if seen else None,
+        read_timeout=wait_seconds + 10 if seen else None,
     )
     etag = answer.headers.get("etag")
     if answer.status_code == 304:

@@ -3,6 +3,7 @@ takes payment."""
 
 from order_service.domain.orders._admission import Admission
 from order_service.domain.orders._checkout import Checkout
+from order_service.domain.orders._preparer import PaymentPreparer
 from order_service.domain.orders._states import OrderStatus, SagaStep
 from order_service.domain.orders._sweeper import CheckoutTimeoutSweeper
 from order_service.domain.orders._upstream import Upstreams
@@ -16,6 +17,7 @@ __all__ = [
     "OrderController",
     "OrderService",
     "OrderStatus",
+    "PaymentPreparer",
     "SagaStep",
     "Upstreams",
 ]

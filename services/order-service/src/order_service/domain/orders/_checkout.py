@@ -5,6 +5,11 @@ Safe to retry at every point: the order id is derived from the customer and the
 Idempotency-Key, and the payment is created with the same key, so a checkout that died after
 creating its payment and before storing the order creates the same payment and then the order
 when the client retries.
+
+An order does not wait for payment-service: when it cannot be reached the order is stored
+without a payment (`payment_id` null in the answer) and `PaymentPreparer` creates it, with the
+same key, as soon as payment-service answers again; the client follows the order until it has
+its `payment_id` (the order's ETag changes then), and pays.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ import hashlib
 import uuid
 
 import msgspec
+import structlog
 from shopkit.auth import Principal
 from shopkit.countries import check_country
 from shopkit.errors import InvalidInputError
+from shopkit.http import ServiceUnavailable
 
 from order_service.db import models
 from order_service.domain.orders._admission import Admission, Claim
+from order_service.domain.orders._preparer import PaymentPreparer
 from order_service.domain.orders._pricing import order_total, price_lines
 from order_service.domain.orders._upstream import Cart, Upstreams
 from order_service.domain.orders.schemas import OrderCreate
@@ -30,6 +38,7 @@ from order_service.domain.orders.services import (
     order_id_for,
 )
 
+_logger = structlog.get_logger("order_service.checkout")
 MAX_KEY_LENGTH = 255
 MAX_SKUS_PER_CALL = 100
 
@@ -48,9 +57,12 @@ def check_key(key: str | None) -> str:
 
 
 class Checkout:
-    def __init__(self, upstreams: Upstreams, admission: Admission) -> None:
+    def __init__(
+        self, upstreams: Upstreams, admission: Admission, preparer: PaymentPreparer
+    ) -> None:
         self.upstreams = upstreams
         self.admission = admission
+        self.preparer = preparer
 
     async def place_order(
         self, principal: Principal, key: str, data: OrderCreate, orders: OrderService
@@ -100,7 +112,13 @@ class Checkout:
             products.update(await self.upstreams.get_products(chunk, data.currency))
         lines = price_lines(cart.lines, products, data.currency)
         total = order_total(lines, data.currency)
-        payment_id = await self.upstreams.create_payment(order_id, principal.subject, total, key)
+        try:
+            payment_id: str | None = await self.upstreams.create_payment(
+                order_id, principal.subject, total, key
+            )
+        except ServiceUnavailable:
+            _logger.warning("order placed without its payment for now", order_id=str(order_id))
+            payment_id = None
         placed = await orders.place(
             PlaceOrder(
                 order_id=order_id,
@@ -117,6 +135,8 @@ class Checkout:
         )
         # Committed here, not after the handler: if storing fails, the claims end (above).
         await orders.commit()
+        if payment_id is None:
+            self.preparer.wake()
         return placed
 
 

@@ -22,7 +22,7 @@ import structlog
 from shopkit.cache import LocalCache
 from shopkit.config import HttpSettings
 from shopkit.errors import DomainError, InvalidInputError
-from shopkit.http import ServiceClient
+from shopkit.http import ServiceClient, ServiceUnavailable
 from shopkit.money import Money
 
 _logger = structlog.get_logger("order_service.upstream")
@@ -173,7 +173,9 @@ class Upstreams:
         self, order_id: UUID, customer_id: str, amount: Money, idempotency_key: str
     ) -> str:
         """The order's payment, for its customer and total (idempotent by the order's key: a
-        retry gets the same one)."""
+        retry gets the same one). `ServiceUnavailable` when payment-service cannot be reached
+        or answers with a server error: the order can be placed without it for now
+        (`PaymentPreparer` creates it once payment-service is back)."""
         response = await self.payment.post(
             "/api/payments",
             json={
@@ -183,5 +185,7 @@ class Upstreams:
             },
             headers={"Idempotency-Key": idempotency_key},
         )
+        if response.status_code >= 500:
+            raise ServiceUnavailable(PAYMENT)
         created: PaymentCreated = _read(response, PaymentCreated, PAYMENT)
         return created.id

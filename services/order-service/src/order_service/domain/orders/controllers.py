@@ -117,6 +117,12 @@ class OrderController(Controller):
         """Price the cart anew, lock the exchange rate, create the payment and store the order
         `pending`: 201 with `payment_id`, or 200 with the same order for a key seen before.
 
+        When payment-service cannot be reached the order is stored all the same with
+        `payment_id` null, and its payment is created as soon as payment-service answers again
+        (the history then notes `payment_prepared` and the ETag changes): follow the order
+        (`If-None-Match` with this answer's ETag, `Prefer: wait=N`) until it has a
+        `payment_id`, then pay. An order never paid is cancelled when its checkout time ends.
+
         In a rush for scarce stock: 409 `sold-out` when inventory has less than the cart asks
         for, 429 `checkout-busy` with `Retry-After` when every unit left is in other shoppers'
         checkouts still waiting for their reservation (nothing stored, nothing charged)."""

@@ -56,6 +56,7 @@ ORDER_ID_NAMESPACE = uuid.UUID("6f1c4b52-3c1e-4d8a-9f0e-2b7d5a1c9e30")
 
 # Reasons written into the history and into order.cancelled's `reason`.
 PLACED = "placed"
+PAYMENT_PREPARED = "payment_prepared"  # created after the order, payment-service was away
 RESERVED = "stock_reserved"
 PAID = "payment_succeeded"
 OUT_OF_STOCK = "out_of_stock"
@@ -107,7 +108,7 @@ class PlaceOrder(msgspec.Struct, frozen=True, kw_only=True):
     exchange_rate: str
     lines: list[PricedLine]
     total: Money
-    payment_id: str
+    payment_id: str | None  # None: payment-service was away; `PaymentPreparer` creates it
 
 
 def _locked_order(history: Any) -> Any:
@@ -168,6 +169,21 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
                     models.Order.expires_at <= now,
                 )
                 .order_by(models.Order.expires_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+
+        async def claim_without_payment(self, now: datetime) -> models.Order | None:
+            """One order in checkout, still in time, stored without its payment (payment-
+            service was away), locked; replicas skip each other's."""
+            return await self.session.scalar(
+                select(models.Order)
+                .where(
+                    models.Order.status.in_([str(s) for s in IN_CHECKOUT]),
+                    models.Order.payment_id.is_(None),
+                    models.Order.expires_at > now,
+                )
+                .order_by(models.Order.created_at)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
@@ -414,6 +430,15 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
             ),
             SLUG,
         )
+
+    async def claim_one_without_payment(self) -> models.Order | None:
+        return await self.repo.claim_without_payment(datetime.now(UTC))
+
+    def attach_payment(self, order: models.Order, payment_id: str) -> None:
+        """The payment created after the order; noted in its history, which changes its ETag
+        and wakes whoever follows it (the client waits for it to pay)."""
+        order.payment_id = payment_id
+        self._note(order, PAYMENT_PREPARED)
 
     async def cancel_one_expired(self, now: datetime | None = None) -> models.Order | None:
         """Cancel (reason timeout) one order whose checkout ran out of time; None if none."""
