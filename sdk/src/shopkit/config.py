@@ -42,6 +42,9 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     log_json: bool = True
     workers: int = 1
+    # A worker whose parent process died goes on serving this long while whatever runs the
+    # service starts it again, then stops (the runner may stop it sooner, once the new one is up).
+    orphan_grace_seconds: float = 30.0
     public_url: str = "http://localhost:8080"
     cors_origins: tuple[str, ...] = ("http://localhost:8080",)
 

@@ -16,9 +16,15 @@ A forked worker that dies is replaced by a fresh process (`python -m shopkit.ser
 imports the app itself: forking again from a process whose event loop, threads and
 connections are running would copy them), up to `RESPAWN_LIMIT` times a minute; beyond that,
 or if this process's own app stops by itself, every worker is stopped and the process exits 1,
-so whatever runs it (`make up`, Kubernetes) starts it again. Workers die with this process
-(PR_SET_PDEATHSIG), so none is left holding the port. SIGINT or SIGTERM stops every worker
-cleanly, each running its app's shutdown.
+so whatever runs it (`make up`, Kubernetes) starts it again. SIGINT or SIGTERM stops every
+worker cleanly, each running its app's shutdown.
+
+A worker outlives this process for a while: when this process dies (killed, crashed), Linux
+tells each worker (PR_SET_PDEATHSIG, SIGUSR1), which goes on serving the port for
+`orphan_grace_seconds` while whatever runs the service starts it again, then stops cleanly.
+Killing the first process of a service therefore does not take the service away: its workers
+answer until the new process serves beside them (`make up` then stops them at once), and none
+is left holding the port for long.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ _PARENT_ENV = "SHOPKIT_SERVER_PARENT"  # a replacement worker's parent pid
 # left nginx's connections to cart-service unaccepted until its 2 s connect timeout: 4,022 504s.
 BACKLOG = 1024
 _PR_SET_PDEATHSIG = 1
+ORPHANED = signal.SIGUSR1  # what a worker hears when the process that started it died
 
 
 def serve(target: str, settings: ServiceSettings, *, preload: str | None = None) -> None:
@@ -62,7 +69,12 @@ def serve(target: str, settings: ServiceSettings, *, preload: str | None = None)
     if settings.workers > 1 and preload:
         importlib.import_module(preload)
         gc.freeze()
-    listen = _Listen(settings.host, settings.port, max(1, BACKLOG // settings.workers))
+    listen = _Listen(
+        settings.host,
+        settings.port,
+        max(1, BACKLOG // settings.workers),
+        settings.orphan_grace_seconds,
+    )
     peers = [_fork_worker(target, listen) for _ in range(settings.workers - 1)]
     workers = _Workers(peers, target, listen) if peers else None
     stopped = asyncio.run(_serve_here(_load(target), listen, workers))
@@ -77,10 +89,11 @@ def _load(target: str) -> Any:
     return app
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to SIGTERM this process when its parent exits; exit now if it already has."""
+def _told_when_parent_dies(parent: int) -> None:
+    """Ask Linux to send this worker SIGUSR1 when its parent exits (`_serve_here` serves on for
+    the grace period, then stops); exit now if the parent is already gone."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, ORPHANED)
     if os.getppid() != parent:
         os._exit(1)
 
@@ -89,6 +102,7 @@ class _Listen(NamedTuple):
     host: str
     port: int
     backpressure: int  # requests in flight in one process before it stops accepting
+    orphan_grace: float  # seconds a worker serves on after the process that started it died
 
 
 def _fork_worker(target: str, listen: _Listen) -> int:
@@ -98,8 +112,8 @@ def _fork_worker(target: str, listen: _Listen) -> int:
         return pid
     code = 1
     try:
-        _die_with_parent(parent)
-        code = 0 if asyncio.run(_serve_here(_load(target), listen)) else 1
+        _told_when_parent_dies(parent)
+        code = 0 if asyncio.run(_serve_here(_load(target), listen, worker=True)) else 1
     except BaseException:
         traceback.print_exc()
     finally:
@@ -193,9 +207,12 @@ class _Workers:
             await asyncio.sleep(0.05)
 
 
-async def _serve_here(app: Any, listen: _Listen, workers: _Workers | None = None) -> bool:
-    """Serve until SIGINT or SIGTERM (True) or until the app stops by itself or the other
-    workers cannot be kept alive (False)."""
+async def _serve_here(
+    app: Any, listen: _Listen, workers: _Workers | None = None, *, worker: bool = False
+) -> bool:
+    """Serve until SIGINT or SIGTERM (True), until the grace period after this worker's parent
+    died ends (True), or until the app stops by itself or the other workers cannot be kept
+    alive (False)."""
     from granian.constants import Interfaces
     from granian.server.embed import Server
 
@@ -227,9 +244,20 @@ async def _serve_here(app: Any, listen: _Listen, workers: _Workers | None = None
             server.stop()  # type: ignore[no-untyped-call]
 
     loop = asyncio.get_running_loop()
+
+    def orphaned() -> None:
+        _logger.warning(
+            "the process that started worker %s is gone: serving on for %.0f s",
+            os.getpid(),
+            listen.orphan_grace,
+        )
+        loop.call_later(listen.orphan_grace, stop)
+
     handlers: dict[signal.Signals, Callable[[], None]] = {signal.SIGINT: stop, signal.SIGTERM: stop}
     if workers is not None:
         handlers[signal.SIGCHLD] = child_exited
+    if worker:
+        handlers[ORPHANED] = orphaned
     for signum, handler in handlers.items():
         loop.add_signal_handler(signum, handler)
     try:
@@ -243,14 +271,14 @@ async def _serve_here(app: Any, listen: _Listen, workers: _Workers | None = None
 
 
 def _serve_replacement(argv: list[str]) -> int:
-    """`python -m shopkit.server TARGET HOST PORT BACKPRESSURE`: one worker started in place of
-    one that died, by the process that serves beside it (its parent)."""
-    target, host, port, backpressure = argv
+    """`python -m shopkit.server TARGET HOST PORT BACKPRESSURE ORPHAN_GRACE`: one worker
+    started in place of one that died, by the process that serves beside it (its parent)."""
+    target, host, port, backpressure, grace = argv
     parent = int(os.environ.pop(_PARENT_ENV, "0"))
     if parent:
-        _die_with_parent(parent)
-    listen = _Listen(host, int(port), int(backpressure))
-    return 0 if asyncio.run(_serve_here(_load(target), listen)) else 1
+        _told_when_parent_dies(parent)
+    listen = _Listen(host, int(port), int(backpressure), float(grace))
+    return 0 if asyncio.run(_serve_here(_load(target), listen, worker=bool(parent))) else 1
 
 
 if __name__ == "__main__":

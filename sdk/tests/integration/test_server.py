@@ -1,8 +1,8 @@
 """`shopkit.server.serve`: every process serves (no supervisor holding a copy of the app that
 nobody uses). One worker is the process itself; several are it and the processes it forks,
-all on one port. A worker that dies is replaced, workers die with the process, SIGTERM stops
-every worker cleanly (each runs its app's shutdown), and an app that cannot start ends the
-process with a failure, so whatever runs it starts it again."""
+all on one port. A worker that dies is replaced, workers serve on for a grace period when the
+process dies, SIGTERM stops every worker cleanly (each runs its app's shutdown), and an app
+that cannot start ends the process with a failure, so whatever runs it starts it again."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -67,14 +68,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(tmp_path: Path, workers: int, **env: str) -> tuple[subprocess.Popen[bytes], int]:
+def _start(
+    tmp_path: Path, workers: int, grace: float = 30.0, **env: str
+) -> tuple[subprocess.Popen[bytes], int]:
     (tmp_path / "served_app.py").write_text(APP)
     port = _free_port()
     script = (
         "from shopkit.config import ServiceSettings\n"
         "from shopkit.server import serve\n"
-        f"serve('served_app:app', ServiceSettings(name='t', port={port}, workers={workers}),"
-        " preload='served_app')\n"
+        f"serve('served_app:app', ServiceSettings(name='t', port={port}, workers={workers},"
+        f" orphan_grace_seconds={grace}), preload='served_app')\n"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", script],
@@ -194,17 +197,29 @@ def test_a_worker_stopped_on_purpose_is_not_replaced(tmp_path: Path) -> None:
     assert "in place of" not in (tmp_path / "stderr").read_text()
 
 
-def test_workers_end_with_the_process_that_forked_them(tmp_path: Path) -> None:
-    process, port = _start(tmp_path, workers=2)
+def test_a_worker_serves_on_after_the_process_that_forked_it_is_killed_then_stops(
+    tmp_path: Path,
+) -> None:
+    """Killing a service's first process does not take the service away: its worker answers
+    while whatever runs the service starts it again, for the grace period, then stops cleanly
+    (running its app's shutdown) and leaves the port."""
+    process, port = _start(tmp_path, workers=2, grace=3.0)
     try:
         _ping(port)
         (worker,) = _children(process.pid)
         process.kill()
         process.wait(timeout=10)
+        killed_at = time.monotonic()
+        assert _served_by(port, tries=20) == {worker}
         _wait_for(lambda: not _alive(worker))
+        assert time.monotonic() - killed_at >= 2.5
     finally:
         if process.poll() is None:
             process.kill()
+    stopped = (tmp_path / "marks").read_text().split()
+    assert str(worker) in stopped  # its app's shutdown ran
+    with pytest.raises(urllib.error.URLError):  # nothing holds the port any more
+        _ping(port, within=0.5)
 
 
 def test_an_app_that_cannot_start_ends_the_process_with_a_failure(tmp_path: Path) -> None:
