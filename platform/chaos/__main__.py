@@ -137,12 +137,22 @@ def main() -> int:
     runs.mkdir(exist_ok=True)
     run = {
         "commit": measured, "started": since.timestamp(), "buyers": buyers,
-        "windows": [asdict(w) for w in windows], "orders": dict(findings.orders),
+        "windows": [_figures(w, records, outcomes) for w in windows],
+        "orders": dict(findings.orders),
         "still_open": findings.still_open, "violations": dict(findings.violations),
         "summary": lines,
     }  # fmt: skip
     (runs / f"{time.strftime('%Y%m%d-%H%M%S')}-chaos.json").write_text(json.dumps(run))
     return 1 if findings.count or stopped_early else 0
+
+
+def _figures(
+    window: Window, records: list[Record], outcomes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    sent, share = window.availability(records)
+    return {**asdict(window), "requests": sent, "succeeded_pct": round(share, 2),
+            "recovery_s": round(window.recovery(records), 2),
+            "slowest_order_s": window.slowest_order(outcomes)}  # fmt: skip
 
 
 def _start_load(work: Path, config: dict[str, Any]) -> subprocess.Popen[bytes]:
@@ -198,7 +208,7 @@ def _report(
     stamp = time.strftime("%Y-%m-%d %H:%M")
     lines = [
         f"== chaos | commit {measured} | {buyers} customers | {stamp}",
-        f"{'fault':<28}{'down (s)':>9}{'requests':>10}{'succeeded':>11}{'recovery (s)':>14}"
+        f"{'fault':<28}{'fault (s)':>9}{'requests':>10}{'succeeded':>11}{'recovery (s)':>14}"
         f"{'slowest order (s)':>19}",
     ]
     for window in windows:

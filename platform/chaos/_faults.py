@@ -1,7 +1,8 @@
 """The faults `make chaos` injects, one at a time, into the shop `make up` runs on this machine.
 
-- `kill:<service>`: SIGKILL to the service's serving process (its forked workers end with it);
-  `make up` notices and starts it again. Over when a new process answers /health/ready.
+- `kill:<service>`: SIGKILL to the service's first serving process (its forked workers serve
+  on meanwhile, shopkit.server); `make up` notices and starts it again. Over when the new
+  process listens on the service's port (`make up` then stops the old workers).
 - `rabbitmq`: the broker's app stopped (`rabbitmqctl stop_app`) for `outage` seconds, then
   started; durable queues and persistent messages survive, connections do not.
 - `postgres`: PostgreSQL stopped in immediate mode (a crash: no checkpoint, every connection
@@ -21,7 +22,6 @@ import os
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from pathlib import Path
 from shopkit_platform import infra
 from shopkit_platform._paths import ROOT
 from shopkit_platform.registry import load
+from shopkit_platform.runner import listening
 
 UP_STATE = ROOT / ".run" / "up.json"
 INFRA = ("rabbitmq", "postgres", "redis")
@@ -137,14 +138,13 @@ def _kill(slug: str) -> int:
 
 
 def _restarted_and_ready(slug: str, killed: int) -> bool:
+    """The replacement serves the port (what survived of the killed process may have answered
+    /health/ready meanwhile: its workers serve on until then)."""
     try:
-        if _serving_pid(slug) == killed:
-            return False
+        pid = _serving_pid(slug)
     except (OSError, ValueError, StopIteration):
         return False
-    port = next(s.port for s in load() if s.slug == slug)
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as reply:
-            return bool(reply.status == 200)
-    except OSError:
+    if pid == killed:
         return False
+    port = next(s.port for s in load() if s.slug == slug)
+    return listening(pid, port)

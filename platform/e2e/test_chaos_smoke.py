@@ -1,10 +1,11 @@
 """`make chaos` cannot rot, and the shop keeps its promises through a few faults: a small
-checkout load while payment-service is killed and RabbitMQ, PostgreSQL and Redis each go down
-and come back; then every order must have ended, each confirmed order been charged once and no
-cancelled one kept money, stock balance per SKU, no email go out twice and the carts filled
-before the faults be whole. Availability and recovery times are printed, not asserted: this box
-measures nothing reliably, and the replicas that the availability goal needs are not built yet.
-"""
+checkout load while payment-service's first process is killed and RabbitMQ, PostgreSQL and Redis
+each go down and come back; then every order must have ended, each confirmed order been charged
+once and no cancelled one kept money, stock balance per SKU, no email go out twice and the carts
+filled before the faults be whole. While payment-service's first process is replaced, its other
+process pays: checkout goes on (a request in flight on the killed process may fail, so the
+share asked for is well below make chaos's 99.9 % goal, and far above the 20-35 % a service
+without a second process gave). Recovery times are printed, not asserted."""
 
 from __future__ import annotations
 
@@ -41,5 +42,8 @@ def test_a_short_chaos_run_breaks_no_invariant(shop: Gateway, tmp_path: Path) ->
     assert "invariant violations: 0" in summary, summary
     (run,) = (json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json"))
     assert [w["fault"] for w in run["windows"]] == FAULTS.split()
+    killed = run["windows"][0]
+    assert killed["requests"] > 0, killed
+    assert killed["succeeded_pct"] >= 90.0, killed
     assert run["orders"].get("confirmed", 0) > 0, run["orders"]
     assert not run["violations"], run["violations"]

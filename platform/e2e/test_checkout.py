@@ -333,8 +333,7 @@ def test_an_order_survives_order_service_crashing_mid_checkout(shop: Gateway, sk
     print(f"order {final} {took:.1f} s after order-service was killed")
     assert final == "confirmed"
     # Leave the shop as it was for the tests after this one: the worker the killed process
-    # forked may have answered until it ended with it and `make up` noticed the crash, replaced
-    # it, and the new one is ready.
+    # forked answers until `make up` has replaced it (then stops it), and the new one is ready.
     eventually(lambda: _restarted_and_ready(order_service["pid"]), seconds=60, every=0.25)
 
 

@@ -404,8 +404,13 @@ def render(
     process's)."""
     settings = Settings.from_env() if settings is None else settings
     routed = [s for s in services if s.routes]
+    # Each port is listed twice: a request that failed on a process that died under it (the
+    # connection refused or reset before the answer began) is passed on to "the next server",
+    # the same port, where the kernel picks a process that still serves. nginx passes on a
+    # POST only if it had not sent it yet (no `non_idempotent`); GET, HEAD and the like always.
     upstreams = "".join(
         f"    upstream {s.upstream} {{\n"
+        f"        server 127.0.0.1:{s.port} max_fails=0;\n"
         f"        server 127.0.0.1:{s.port} max_fails=0;\n"
         f"        keepalive {UPSTREAM_KEEPALIVE};\n"
         f"        keepalive_timeout {UPSTREAM_KEEPALIVE_TIMEOUT};\n"

@@ -32,6 +32,7 @@ READY_TIMEOUT = float(os.environ.get("SHOPKIT_READY_TIMEOUT", "90"))
 STOP_GRACE = 10.0
 RESTART_LIMIT = 5
 RESTART_WINDOW = 60.0
+HANDOVER_LIMIT = 60.0  # seconds a crashed service's workers may wait for their replacement
 
 
 @dataclass
@@ -40,6 +41,17 @@ class Proc:
     pid: int
     log: str
     argv0: str
+    port: int | None = None  # the port it serves, for a service or web app
+
+
+@dataclass
+class Handover:
+    """A crashed service whose surviving workers still serve its port until the replacement
+    does: then they are stopped (SIGTERM, they finish their requests)."""
+
+    group: int  # the crashed process's group: its workers
+    replacement: Proc
+    since: float
 
 
 class Stack:
@@ -51,9 +63,17 @@ class Stack:
         self.logs: list[IO[bytes]] = []
         self.launch: dict[int, tuple[list[str], Path, Path, dict[str, str]]] = {}
         self.restarts: dict[str, list[float]] = {}
+        self.handovers: list[Handover] = []
 
     def start(
-        self, name: str, cmd: list[str], log: Path, *, cwd: Path, env: dict[str, str]
+        self,
+        name: str,
+        cmd: list[str],
+        log: Path,
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        port: int | None = None,
     ) -> Proc:
         log.parent.mkdir(parents=True, exist_ok=True)
         fh = log.open("ab")
@@ -68,7 +88,7 @@ class Stack:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        proc = Proc(name=name, pid=p.pid, log=str(log), argv0=cmd[0])
+        proc = Proc(name=name, pid=p.pid, log=str(log), argv0=cmd[0], port=port)
         self.procs.append(proc)
         self.popen[p.pid] = p
         self.launch[p.pid] = (cmd, log, cwd, env)
@@ -83,13 +103,27 @@ class Stack:
         if len(recent) >= RESTART_LIMIT:
             return None
         self.restarts[dead.name] = [*recent, now]
-        # What the crashed process started (granian's workers) goes with it: left running, it
-        # would keep the port and serve the old code, and no `make down` would ever stop it.
-        _signal_group(dead.pid, signal.SIGKILL)
         cmd, log, cwd, env = self.launch.pop(dead.pid)
         self.procs.remove(dead)
         self.popen.pop(dead.pid)
-        return self.start(dead.name, cmd, log, cwd=cwd, env=env)
+        again = self.start(dead.name, cmd, log, cwd=cwd, env=env, port=dead.port)
+        if dead.port is None:
+            _signal_group(dead.pid, signal.SIGKILL)  # nothing of it may serve on
+        else:
+            # The crashed process's workers (shopkit.server) serve on while the replacement
+            # starts: the service stays up; `hand_over` stops them once it serves.
+            self.handovers.append(Handover(dead.pid, again, now))
+        return again
+
+    def hand_over(self) -> None:
+        """Stop the workers of crashed services whose replacement now serves the port (or
+        has had HANDOVER_LIMIT seconds to)."""
+        for handover in list(self.handovers):
+            replacement = handover.replacement
+            serving = replacement.port is not None and listening(replacement.pid, replacement.port)
+            if serving or time.monotonic() - handover.since > HANDOVER_LIMIT:
+                _signal_group(handover.group, signal.SIGTERM)
+                self.handovers.remove(handover)
 
     def save(self) -> None:
         UP_STATE.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +141,8 @@ class Stack:
         return [p for p in self.procs if self.popen[p.pid].poll() is not None]
 
     def stop(self) -> None:
+        for handover in self.handovers:
+            _signal_group(handover.group, signal.SIGTERM)
         for proc in reversed(self.procs):
             _signal_group(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE
@@ -125,6 +161,26 @@ class Stack:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def listening(pid: int, port: int) -> bool:
+    """Whether process `pid` holds a listening TCP socket on `port` (Linux /proc)."""
+    sockets: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    sockets.add(f"socket:[{fields[9]}]")
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/fd/{descriptor}") in sockets:
+                return True
+    return False
 
 
 def _alive(pid: int, argv0: str | None = None) -> bool:
@@ -272,6 +328,7 @@ def up(*, run_bootstrap: bool = True) -> int:
                             LOGS / f"{s.slug}.log",
                             cwd=s.path,
                             env=env,
+                            port=s.port,
                         ),
                     )
                 )
@@ -327,7 +384,8 @@ def up(*, run_bootstrap: bool = True) -> int:
                     warn(f"{proc.name} keeps crashing; not restarting it again")
                 else:
                     say(f"restarted {proc.name} (pid {again.pid})")
-            time.sleep(1)
+            stack.hand_over()
+            time.sleep(0.5)
     except KeyboardInterrupt:
         print(flush=True)
         say("stopping ...")

@@ -35,7 +35,8 @@ if os.environ.get("FAKE_CRASH"):
     sys.exit(3)
 with open("env.json", "w") as fh:
     json.dump(dict(os.environ), fh)
-# A worker process of its own, as granian has: it must not outlive a crash of its parent.
+# A worker process of its own, as shopkit.server has: after a crash of its parent it may serve
+# on until the replacement serves, then `make up` stops it.
 import subprocess
 worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
 with open("workers.txt", "a") as fh:
@@ -201,7 +202,7 @@ def test_a_service_that_crashes_while_up_is_restarted(shop: Shop) -> None:
         assert time.monotonic() < deadline, "the restarted service never answered"
         time.sleep(0.2)
     crashed_worker = int((shop.service_dir / "workers.txt").read_text().split()[0])
-    while _running(crashed_worker):  # a leftover worker would hold the port and old code
+    while _running(crashed_worker):  # stopped once the replacement serves: not left behind
         assert time.monotonic() < deadline, "the crashed service's worker is still running"
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
