@@ -52,7 +52,7 @@ def check_running() -> None:
     except httpx.HTTPError as error:
         raise ShopNotRunning(
             f"the shop does not answer at {GATEWAY} ({error.__class__.__name__}); "
-            "start it with `make up` in another shell, then run `make bench` again"
+            "start it with `make up` in another shell, then try again"
         ) from None
     if reply.status_code != 200:
         raise ShopNotRunning(

@@ -51,14 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             return test_all(fast=args.fast, only=args.only, verbose=args.verbose)
         if args.command == "gateway-config":
             return _gateway_config(args.listen, args.stdout)
-        if args.command == "bench":
-            from .bench import main as bench
+        if args.command in ("bench", "chaos"):
+            from .harness import run as run_harness
 
-            return bench()
-        if args.command == "chaos":
-            from .chaos import main as chaos
-
-            return chaos()
+            return run_harness(args.command)
     except StepFailed as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 1
