@@ -7,7 +7,8 @@ topic exchange `shopkit.events` with the event type as routing key.
 Consuming: `@consumer.handler("order.placed.v1", name="reserve-stock")` on an `EventConsumer`;
 each handler gets its own durable queue `<service>.<name>`, deduplication by event id in the
 inbox table, retries with exponential backoff through `<queue>.retry.<delay>ms` queues and a
-dead-letter queue `<queue>.dlq`. Trace context travels in the envelope and in message headers.
+dead-letter queue `<queue>.dlq`, whose messages `DeadLetters` counts, reads and replays. Trace
+context travels in the envelope and in message headers.
 """
 
 from shopkit.messaging._broker import (
@@ -16,6 +17,7 @@ from shopkit.messaging._broker import (
     make_broker,
     publish_envelope,
 )
+from shopkit.messaging._dead_letters import DeadLetter, DeadLetterQueue, DeadLetters
 from shopkit.messaging._envelope import (
     Envelope,
     Event,
@@ -44,6 +46,9 @@ __all__ = [
     "ERROR_HEADER",
     "ERROR_TYPE_HEADER",
     "BrokerConfigError",
+    "DeadLetter",
+    "DeadLetterQueue",
+    "DeadLetters",
     "Envelope",
     "Event",
     "EventConsumer",
