@@ -248,6 +248,9 @@ def service_env(service: Service, services: list[Service] | None = None) -> dict
         # The web apps talk to the services only through the gateway's public API.
         host, _, port = gateway.DEFAULT_LISTEN.rpartition(":")
         env["GATEWAY_URL"] = f"http://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{port}"  # noqa: S104
+        # The admin's dead-letters page asks each registered service for its own.
+        registered = services if services is not None else load()
+        env["ADMIN_OPS_SERVICES"] = ",".join(s.slug for s in registered if not s.is_app)
     return env
 
 

@@ -45,7 +45,7 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         entry = registry[slug]
         assert entry["port"] >= 3010
         assert entry["database"] == database
-        assert entry["routes"] == [f"/api/{database}"]
+        assert entry["routes"] == [f"/api/{database}", f"/api/ops/{slug}"]
         catalog = (clone / "catalog-info.yaml").read_text()
         assert f"./services/{slug}/catalog-info.yaml" in catalog
         assert f"name: {database}-db" in catalog
@@ -132,7 +132,7 @@ def test_the_deploy_assets_name_the_new_service_with_its_port_and_routes(
         "review-service"
     ]
     port, routes = entry["port"], entry["routes"]
-    assert (port, routes) == (3010, ["/api/review"])
+    assert (port, routes) == (3010, ["/api/review", "/api/ops/review-service"])
 
     kustomization = load_yaml(registered, "platform/k8s/kustomization.yaml")
     assert "../../services/review-service/deploy" in kustomization["resources"]

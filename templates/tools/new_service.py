@@ -156,15 +156,19 @@ def registered_ports() -> dict[str, int]:
 
 def choose(slug: str, team: str | None) -> Placement:
     """The planned placement, else the next free port and names derived from the slug."""
+    # Every service also answers its admins' operations (dead letters) under /api/ops/<slug>.
+    ops = f"/api/ops/{slug}"
     if slug in PLANNED:
         planned = PLANNED[slug]
-        return Placement(planned.port, planned.database, planned.routes, team or planned.team)
+        return Placement(
+            planned.port, planned.database, (*planned.routes, ops), team or planned.team
+        )
     taken = {int(str(entry["port"])) for entry in registry().values()}
     port = FIRST_FREE_PORT
     while port in taken or port in RESERVED_PORTS:
         port += 1
     base = slug.removesuffix("-service")
-    return Placement(port, base.replace("-", "_"), (f"/api/{base}",), team or "team-1")
+    return Placement(port, base.replace("-", "_"), (f"/api/{base}", ops), team or "team-1")
 
 
 def register(slug: str, placed: Placement) -> None:

@@ -10,7 +10,12 @@ import uuid
 import pytest
 from _msg_support import msg_engine_fixture, session_maker_fixture, side_effects  # noqa: F401
 from faststream.rabbit import RabbitBroker
-from shopkit.config import BrokerSettings
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from shopkit.auth import auth_middleware, verifier_from_settings
+from shopkit.config import AuthSettings, BrokerSettings
+from shopkit.dead_letters import dead_letters_router
+from shopkit.errors import exception_handlers
 from shopkit.messaging import (
     DeadLetters,
     Envelope,
@@ -20,6 +25,7 @@ from shopkit.messaging import (
     events_exchange,
     publish_envelope,
 )
+from shopkit.testing._auth import TokenFactory
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 pytestmark = pytest.mark.integration
@@ -104,3 +110,63 @@ async def test_a_queue_that_never_failed_counts_no_dead_letters(
     assert (counted.queue, counted.dead_letters) == (queue, 0)
     assert await dead_letters.read(queue) == []
     assert await dead_letters.replay(queue, "anything") is False
+
+
+async def test_admins_list_and_replay_dead_letters_over_http_and_no_one_else_can(
+    session_maker: async_sessionmaker[AsyncSession],
+    rabbit_broker: RabbitBroker,
+    broker_settings: BrokerSettings,
+    auth_settings: AuthSettings,
+    token_factory: TokenFactory,
+) -> None:
+    consumer = EventConsumer(
+        rabbit_broker, session_maker, f"test-{uuid.uuid4().hex[:8]}", settings=broker_settings
+    )
+    fixed = {"yet": False}
+
+    @consumer.handler("order.placed.v1", name="notify")
+    async def notify(envelope: Envelope, session: AsyncSession) -> None:
+        if not fixed["yet"]:
+            raise WarehouseOfflineError("template missing")
+
+    await consumer.start()
+    await consumer.declare()
+    [queue] = consumer.queues
+    letters = DeadLetters(broker_settings, lambda: consumer.queues)
+    envelope = envelope_for(OrderPlaced(order_id="o-2"), "order-service")
+    await publish_envelope(rabbit_broker, events_exchange(broker_settings), envelope)
+    await _until_counted(letters, queue, 1)
+
+    verifier = verifier_from_settings(auth_settings)
+    app = Litestar(
+        [dead_letters_router(letters, "test-service")],
+        middleware=[auth_middleware(verifier)],
+        exception_handlers=exception_handlers(),
+    )
+    admin = {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}
+    customer = {"Authorization": f"Bearer {token_factory(roles=('customer',))}"}
+    path = "/api/ops/test-service/dead-letters"
+    replay = f"{path}/{queue}/{envelope.id}/replay"
+    try:
+        async with AsyncTestClient(app) as client:
+            assert (await client.get(path, headers=customer)).status_code == 403
+            assert (await client.post(replay, headers=customer)).status_code == 403
+            listed = await client.get(path, headers=admin)
+            assert listed.status_code == 200, listed.text
+            [seen] = listed.json()["queues"]
+            assert (seen["queue"], seen["dead_letters"]) == (queue, 1)
+            assert seen["items"][0]["message_id"] == envelope.id
+            assert seen["items"][0]["error_type"] == "WarehouseOfflineError"
+
+            other = await client.post(f"{path}/someone-else.queue/{envelope.id}/replay",
+                                      headers=admin)  # fmt: skip
+            assert other.status_code == 404
+            assert other.headers["content-type"].startswith("application/problem+json")
+            fixed["yet"] = True
+            done = await client.post(replay, headers=admin)
+            assert done.status_code == 200, done.text
+            assert done.json() == {"queue": queue, "message_id": envelope.id}
+            assert (await client.post(replay, headers=admin)).status_code == 404
+            await _until_counted(letters, queue, 0)
+    finally:
+        await verifier.jwks.aclose()

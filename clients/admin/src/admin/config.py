@@ -36,6 +36,18 @@ class AdminSettings(msgspec.Struct, frozen=True, kw_only=True):
     session_max_age_seconds: int = 8 * 3600
     # The dashboard lists SKUs whose availability is at or below this number.
     low_stock_threshold: int = 5
+    # The services whose dead letters the admin shows (`/api/ops/<slug>/dead-letters`); `make
+    # up` passes the registry's (platform/services.toml).
+    ops_services: tuple[str, ...] = (
+        "user-service",
+        "product-service",
+        "inventory-service",
+        "search-service",
+        "cart-service",
+        "order-service",
+        "payment-service",
+        "notification-service",
+    )
 
     def __post_init__(self) -> None:
         if len(self.session_secret) < 16:

@@ -17,6 +17,7 @@ NAV = (
     ("orders", "Orders", "/admin/orders"),
     ("users", "Users", "/admin/users"),
     ("rates", "Exchange rates", "/admin/rates"),
+    ("dead_letters", "Dead letters", "/admin/dead-letters"),
 )
 
 

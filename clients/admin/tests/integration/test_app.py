@@ -21,6 +21,7 @@ PAGES = (
     "/admin/orders/some-id",
     "/admin/users",
     "/admin/rates",
+    "/admin/dead-letters",
 )
 
 
@@ -93,6 +94,7 @@ def test_the_redirect_remembers_the_page_and_its_query(client: TestClient[Litest
         "/admin/products/p1",
         "/admin/stock/HP-1/set",
         "/admin/rates",
+        "/admin/dead-letters/replay",
     ],
 )
 def test_a_post_without_the_csrf_token_is_refused(client: TestClient[Litestar], path: str) -> None:
@@ -199,3 +201,16 @@ def test_metrics_count_the_pages_served(client: TestClient[Litestar]) -> None:
     assert "shopkit_requests_total{" in metrics
     assert 'service="admin"' in metrics
     assert 'path="/admin/login"' in metrics
+
+
+def test_a_replay_for_a_service_not_registered_is_refused_before_the_gateway(
+    client: TestClient[Litestar],
+) -> None:
+    logged_in(client)
+    response = client.post(
+        "/admin/dead-letters/replay",
+        data={"_csrf": "known-token", "service": "nobody", "queue": "q", "message_id": "m"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303  # the gateway is closed here: it was not asked
+    assert response.headers["location"] == "/admin/dead-letters"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shopkit.config import BrokerSettings
 from shopkit.health import HealthCheck
 from shopkit.messaging._broker import events_exchange, make_broker
+from shopkit.messaging._dead_letters import DeadLetters
 from shopkit.messaging._inbox import EventConsumer
 from shopkit.messaging._outbox import OutboxRelay
 
@@ -60,6 +61,11 @@ class Messaging:
             if self.relay is not None:
                 await self.relay.stop()
             await self.broker.stop()
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        """What this service's consumers gave up on (`shopkit.dead_letters` serves it)."""
+        return DeadLetters(self.settings, lambda: self.consumer.queues)
 
     def health_check(self) -> HealthCheck:
         async def probe() -> None:

@@ -11,6 +11,7 @@ from litestar import Litestar
 from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
 from shopkit.db import sqlalchemy_config
+from shopkit.dead_letters import dead_letters_router
 from shopkit.messaging import Messaging
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,7 +54,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[NotificationController, PreferencesController],
+        route_handlers=[
+            NotificationController,
+            PreferencesController,
+            dead_letters_router(messaging.dead_letters, SLUG),
+        ],
         database=database,
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check()],

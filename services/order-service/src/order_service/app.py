@@ -17,6 +17,7 @@ from shopkit.auth import (
 )
 from shopkit.cache import RedisConnection
 from shopkit.db import sqlalchemy_config
+from shopkit.dead_letters import dead_letters_router
 from shopkit.messaging import Messaging
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,7 +90,7 @@ def create_app(
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[OrderController],
+        route_handlers=[OrderController, dead_letters_router(messaging.dead_letters, SLUG)],
         database=database,
         auth_middleware=auth_middleware(verifier),
         # Not Redis: checkout goes on without admission when Redis is away.

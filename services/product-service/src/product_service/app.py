@@ -12,6 +12,7 @@ from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware, verifier_from_settings
 from shopkit.cache import JsonCache, RedisConnection
 from shopkit.db import sqlalchemy_config
+from shopkit.dead_letters import dead_letters_router
 from shopkit.messaging import Messaging
 
 from product_service.config import SLUG, Settings, get_settings
@@ -48,7 +49,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[CategoryController, ProductController, CurrencyController],
+        route_handlers=[
+            CategoryController,
+            ProductController,
+            CurrencyController,
+            dead_letters_router(messaging.dead_letters, SLUG),
+        ],
         database=database,
         auth_middleware=auth_middleware(verifier),
         health_checks=[messaging.health_check(), redis.health_check()],

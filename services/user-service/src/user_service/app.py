@@ -6,6 +6,7 @@ from litestar import Litestar
 from shopkit.app import create_app as create_service_app
 from shopkit.auth import auth_middleware
 from shopkit.db import sqlalchemy_config
+from shopkit.dead_letters import dead_letters_router
 from shopkit.messaging import Messaging
 
 from user_service.config import SLUG, Settings, get_settings
@@ -31,7 +32,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return create_service_app(
         service=settings.service,
         description=DESCRIPTION,
-        route_handlers=[AuthController, UserController],
+        route_handlers=[
+            AuthController,
+            UserController,
+            dead_letters_router(messaging.dead_letters, SLUG),
+        ],
         database=database,
         auth_middleware=auth_middleware(identity.verifier),
         health_checks=[messaging.health_check(), identity.health_check()],

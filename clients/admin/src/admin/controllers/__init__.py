@@ -3,6 +3,7 @@
 from admin.controllers.auth import AuthController
 from admin.controllers.catalog import CategoryController, ProductController
 from admin.controllers.dashboard import DashboardController
+from admin.controllers.dead_letters import DeadLettersController
 from admin.controllers.orders import OrderController
 from admin.controllers.rates import RatesController
 from admin.controllers.stock import StockController
@@ -17,6 +18,7 @@ CONTROLLERS = [
     OrderController,
     UserController,
     RatesController,
+    DeadLettersController,
 ]
 
 __all__ = ["CONTROLLERS"]
