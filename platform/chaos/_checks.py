@@ -4,9 +4,10 @@ the mail the customers received (make up's mail sink): what no fault may break.
 1. Every order of the run ends confirmed or cancelled within its checkout window (an order
    still open before its `expires_at` is reported, not counted against the shop).
 2. One successful charge per confirmed order, for its total; no money kept on a cancelled one.
-3. Stock conserved per SKU: units gone from stock == units in confirmed orders; units still
-   reserved == units held for the run's open orders; no reservation left active for an order
-   that ended.
+3. Stock conserved per SKU: units gone from stock == units committed since the run began, and
+   the run's confirmed orders committed what they sold; units reserved == units held by live
+   reservations; no reservation left active for an order that ended. (Counted against the
+   reservations, so orders placed before the run and settling during it count too.)
 4. No duplicate message: at most one confirmation and one cancellation email per order.
 5. (`_carts`) Carts filled before the first fault hold the same lines after the last one.
 """
@@ -79,7 +80,7 @@ def check(since: datetime, before: StockSnapshot, mail_dir: Path) -> Findings:
             else:
                 findings.still_open += 1
     _check_charges(findings, orders)
-    _check_stock(findings, orders, ended, before)
+    _check_stock(findings, orders, ended, before, since)
     _check_mail(findings, set(orders), since, mail_dir)
     return findings
 
@@ -107,36 +108,60 @@ def _check_charges(findings: Findings, orders: dict[str, Any]) -> None:
 
 
 def _check_stock(
-    findings: Findings, orders: dict[str, Any], ended: set[str], before: StockSnapshot
+    findings: Findings,
+    orders: dict[str, Any],
+    ended: set[str],
+    before: StockSnapshot,
+    since: datetime,
 ) -> None:
+    """Per SKU, counted against the reservations themselves, so that orders placed before the
+    run (paid, or timing out, while it runs) are accounted for too: units reserved == units
+    held by live reservations; units gone from stock == units committed since the run began;
+    the run's confirmed orders committed exactly what they sold; no live reservation for one of
+    the run's orders that ended."""
     after = stock_snapshot()
-    sold: Counter[str] = Counter()
-    confirmed = [i for i, o in orders.items() if o["status"] == "confirmed"]
-    for row in fetch(
+    sold = _per_sku(fetch(
         "order",
-        "SELECT sku, sum(quantity) FROM order_line WHERE order_id::text = ANY($1) GROUP BY sku",
-        confirmed,
-    ):
-        sold[row[0]] = int(row[1])
+        "SELECT sku, quantity FROM order_line WHERE order_id::text = ANY($1)",
+        [i for i, o in orders.items() if o["status"] == "confirmed"],
+    ))  # fmt: skip
     held: Counter[str] = Counter()
+    committed: Counter[str] = Counter()
+    committed_by_run: Counter[str] = Counter()
     for row in fetch(
         "inventory",
-        "SELECT order_id, lines FROM reservation WHERE status = 'active' AND order_id = ANY($1)",
-        list(orders),
+        "SELECT order_id, status, lines FROM reservation"
+        " WHERE status = 'active' OR (status = 'committed' AND updated_at >= $1)",
+        since,
     ):
-        if row["order_id"] in ended:
-            findings.add("stock", f"reservation of order {row['order_id']} still active "
-                         "after the order ended")  # fmt: skip
-        for line in _lines(row["lines"]):
-            held[line["sku"]] += int(line["quantity"])
+        lines = _per_sku((line["sku"], line["quantity"]) for line in _lines(row["lines"]))
+        if row["status"] == "active":
+            held.update(lines)
+            if row["order_id"] in ended:
+                findings.add("stock", f"reservation of order {row['order_id']} still active "
+                             "after the order ended")  # fmt: skip
+        else:
+            committed.update(lines)
+            if row["order_id"] in orders:
+                committed_by_run.update(lines)
     for sku in sorted(set(before.on_hand) | set(after.on_hand)):
         gone = before.on_hand.get(sku, 0) - after.on_hand.get(sku, 0)
-        if gone != sold[sku]:
-            findings.add("stock", f"{sku}: {gone} units gone from stock, {sold[sku]} sold")
-        reserved = after.reserved.get(sku, 0) - before.reserved.get(sku, 0)
-        if reserved != held[sku]:
-            findings.add("stock", f"{sku}: {reserved} more units reserved than before, "
-                         f"{held[sku]} held for open orders")  # fmt: skip
+        if gone != committed[sku]:
+            findings.add("stock", f"{sku}: {gone} units gone from stock, {committed[sku]} "
+                         "committed by orders")  # fmt: skip
+        if sold[sku] != committed_by_run[sku]:
+            findings.add("stock", f"{sku}: the run's confirmed orders sold {sold[sku]}, "
+                         f"committed {committed_by_run[sku]}")  # fmt: skip
+        if after.reserved.get(sku, 0) != held[sku]:
+            findings.add("stock", f"{sku}: {after.reserved.get(sku, 0)} units reserved, "
+                         f"{held[sku]} held by live reservations")  # fmt: skip
+
+
+def _per_sku(rows: Any) -> Counter[str]:
+    counted: Counter[str] = Counter()
+    for sku, quantity in rows:
+        counted[sku] += int(quantity)
+    return counted
 
 
 def _lines(value: Any) -> list[dict[str, Any]]:
