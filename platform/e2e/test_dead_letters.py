@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import aio_pika
 import pytest
@@ -17,6 +20,13 @@ pytestmark = pytest.mark.e2e
 BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 QUEUE = "notification-service.welcome"
 PATH = "/api/ops/notification-service/dead-letters"
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run it on a loop of its own, in a thread: the browser tests leave this thread's loop
+    running (Playwright's sync API), where `asyncio.run` refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, coroutine).result(timeout=60)
 
 
 async def _send(message_id: str) -> None:
@@ -54,7 +64,7 @@ def test_an_admin_sees_a_dead_letter_and_sends_it_back_and_a_customer_cannot(
     shop: Gateway, admin_token: str
 ) -> None:
     message_id = f"e2e-{uuid.uuid4().hex}"
-    asyncio.run(_send(message_id))
+    _run(_send(message_id))
     try:
         first, _ = eventually(lambda: _dead_letter(shop, admin_token, message_id), seconds=15)
         assert first["error_type"] in ("DecodeError", "ValidationError"), first
@@ -85,4 +95,4 @@ def test_an_admin_sees_a_dead_letter_and_sends_it_back_and_a_customer_cannot(
         assert unknown.status == 404
         assert unknown.headers.get("Content-Type", "").startswith("application/problem+json")
     finally:
-        asyncio.run(_take_away(message_id))
+        _run(_take_away(message_id))
