@@ -65,14 +65,9 @@ def dead_letters_router(dead_letters: DeadLetters, service: str) -> Router:
         """Every consumer queue of this service, with how many deliveries it gave up on and
         the oldest of them (error, attempts, the event as sent). Reading takes nothing away."""
         try:
-            counted = await letters.counts()
             queues = [
-                QueueDeadLetters(
-                    queue=c.queue,
-                    dead_letters=c.dead_letters,
-                    items=await letters.read(c.queue, limit) if c.dead_letters else [],
-                )
-                for c in counted
+                QueueDeadLetters(queue=c.queue, dead_letters=c.dead_letters, items=items)
+                for c, items in await letters.overview(limit)
             ]
         except (AMQPError, OSError) as exc:
             raise BrokerUnavailableError("RabbitMQ cannot be reached; try again.") from exc

@@ -73,31 +73,25 @@ class DeadLetters:
 
     async def counts(self) -> list[DeadLetterQueue]:
         """Every consumer queue of this service with how many dead letters wait for it."""
-        counted = []
-        async with self._channel() as open_channel:
-            for queue in self._queues():
-                channel = await open_channel()
-                try:
-                    declared = await channel.declare_queue(dlq_name(queue), passive=True)
-                    waiting = declared.declaration_result.message_count or 0
-                except ChannelNotFoundEntity:  # no message ever failed for good there
-                    waiting = 0
-                counted.append(DeadLetterQueue(queue=queue, dead_letters=waiting))
-        return counted
+        return [counted for counted, _ in await self.overview(limit=0)]
 
     async def read(self, queue: str, limit: int = 50) -> list[DeadLetter]:
         """Up to `limit` dead letters of `queue`, oldest first, left where they are."""
         async with self._channel() as open_channel:
             dead = await self._dead_letter_queue(await open_channel(), queue)
-            if dead is None:
-                return []
-            found = []
-            for _ in range(limit):
-                message = await dead.get(no_ack=False, fail=False)
-                if message is None:
-                    break
-                found.append(_dead_letter(queue, message))
-            return found  # unacknowledged: back in the queue when the channel closes
+            return [] if dead is None else await _oldest(dead, queue, limit)
+
+    async def overview(self, limit: int) -> list[tuple[DeadLetterQueue, list[DeadLetter]]]:
+        """Every consumer queue with its count and its `limit` oldest dead letters, over one
+        connection (the admin page's one call)."""
+        found = []
+        async with self._channel() as open_channel:
+            for queue in self._queues():
+                dead = await self._dead_letter_queue(await open_channel(), queue)
+                waiting = 0 if dead is None else dead.declaration_result.message_count or 0
+                items = await _oldest(dead, queue, limit) if dead is not None and waiting else []
+                found.append((DeadLetterQueue(queue=queue, dead_letters=waiting), items))
+        return found  # unacknowledged: back in their queues when the channels close
 
     async def replay(self, queue: str, message_id: str) -> bool:
         """Send the dead letter `message_id` back to `queue` for another try; False if there
@@ -141,6 +135,17 @@ class DeadLetters:
             return await channel.declare_queue(dlq_name(queue), passive=True)
         except ChannelNotFoundEntity:
             return None
+
+
+async def _oldest(dead: AbstractQueue, queue: str, limit: int) -> list[DeadLetter]:
+    """Up to `limit` messages of a dead-letter queue, taken without acknowledging them."""
+    found = []
+    for _ in range(limit):
+        message = await dead.get(no_ack=False, fail=False)
+        if message is None:
+            break
+        found.append(_dead_letter(queue, message))
+    return found
 
 
 def _dead_letter(queue: str, message: AbstractIncomingMessage) -> DeadLetter:
