@@ -396,3 +396,47 @@ async def test_an_amount_above_int32_minor_units_is_paid_and_refunded_exactly(
     assert refund.status_code == 201, refund.text
     after = (await client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)).json()
     assert after["refunded"] == {"amount": large - 1, "currency": "EUR"}
+
+
+async def test_the_reconciliation_reads_the_payments_that_succeeded_within_a_window(
+    client: AsyncTestClient[Litestar],
+    customer: Customer,
+    service_headers: dict[str, str],
+    token_factory: Callable[..., str],
+) -> None:
+    token = token_factory(roles=("service",), subject="order-service", scope="payments:read")
+    reader = {"Authorization": f"Bearer {token}"}
+    paid = await create(client, customer, service_headers)
+    settled = await confirm(client, customer, paid["id"], "pm_card_visa")
+    declined = await create(client, customer, service_headers)
+    await confirm(client, customer, declined["id"], "pm_card_chargeDeclined")
+    changed = settled["updated_at"]
+
+    window = {"status": "succeeded", "limit": 100}
+    inside = await client.get(PREFIX, params={**window, "changed_before": changed}, headers=reader)
+    assert inside.status_code == 200, inside.text
+    assert paid["id"] in [item["id"] for item in inside.json()["items"]]
+    assert {item["status"] for item in inside.json()["items"]} == {"succeeded"}
+    later = await client.get(PREFIX, params={**window, "changed_after": changed}, headers=reader)
+    assert paid["id"] not in [item["id"] for item in later.json()["items"]]
+    of_orders = await client.get(
+        PREFIX, params={"order_id": [paid["order_id"], declined["order_id"]]}, headers=reader
+    )
+    assert {item["id"]: item["status"] for item in of_orders.json()["items"]} == {
+        paid["id"]: "succeeded",
+        declined["id"]: "failed",
+    }
+
+    # Only that scope: order-service's token for creating payments does not read them all.
+    assert (await client.get(PREFIX, headers=service_headers)).status_code == 403
+    naive = await client.get(
+        PREFIX, params={"changed_after": "2026-12-07T10:00:00"}, headers=reader
+    )
+    assert naive.status_code == 422
+    assert naive.json()["invalid_params"][0]["name"] == "changed_after"
+    backwards = await client.get(
+        PREFIX,
+        params={"changed_after": changed, "changed_before": "2000-01-01T00:00:00Z"},
+        headers=reader,
+    )
+    assert backwards.status_code == 422

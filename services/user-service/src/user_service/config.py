@@ -55,7 +55,9 @@ def parse_service_clients(raw: str) -> dict[str, ServiceClient]:
 # Development only: what `make up` needs with no configuration (the SDK's default secret).
 DEV_SERVICE_CLIENTS = {
     "order-service": ServiceClient(
-        secrets=[secret_hash(dev_client_secret("order-service"))], scopes=["payments:create"]
+        secrets=[secret_hash(dev_client_secret("order-service"))],
+        # Checkout creates payments; the reconciliation reads them.
+        scopes=["payments:create", "payments:read"],
     ),
 }
 

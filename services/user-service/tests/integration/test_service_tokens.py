@@ -82,7 +82,7 @@ async def test_http_basic_client_authentication_works_and_no_scope_asks_for_all(
         client, headers=_basic("order-service", DEV_SECRET), grant_type="client_credentials"
     )
     assert response.status_code == 200, response.text
-    assert response.json()["scope"] == "payments:create"
+    assert response.json()["scope"] == "payments:create payments:read"
 
 
 @pytest.mark.parametrize(

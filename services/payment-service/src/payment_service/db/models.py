@@ -9,7 +9,7 @@ from uuid import UUID
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from advanced_alchemy.types import DateTimeUTC
 from shopkit.messaging import InboxMessage, OutboxMessage
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 metadata = orm_registry.metadata
@@ -23,6 +23,8 @@ class Payment(UUIDv7AuditBase):
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("customer_id", "idempotency_key", name="uq_payment_customer_key"),
+        # The reconciliation's read: the payments in a status changed within a window.
+        Index("ix_payment_status_updated_at", "status", "updated_at"),
     )
 
     order_id: Mapped[str] = mapped_column(String(64), index=True)

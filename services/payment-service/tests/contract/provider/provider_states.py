@@ -133,29 +133,34 @@ def failed_payment_exists(settings: Settings) -> Callable[..., None]:
 
 
 def captured_payment_exists(settings: Settings) -> Callable[..., None]:
-    """The payment `payment_id` (a UUID) of `amount` minor units in `currency`, paid with
-    `pm_card_visa` and not refunded. It is made afresh: an earlier payment with that id goes
-    first, with its refunds and provider events. The payment is created with the id the service
-    gives it and then renamed to `payment_id` before it is confirmed (the service picks its own
+    """The payment `payment_id` (a UUID) of the order `order_id` (default: a new one) of
+    `amount` minor units in `currency`, paid with `pm_card_visa` and not refunded. It is
+    made afresh: an earlier payment with that id or of that order goes first, with its
+    refunds and provider events. The payment is created with the id the service gives it
+    and then renamed to `payment_id` before it is confirmed (the service picks its own
     ids; a consumer's pact names one). Running it again changes nothing."""
 
     def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
         params = parameters or {}
         payment_id = uuid.UUID(str(params["payment_id"]))
         amount = Money(int(params.get("amount", 1999)), str(params.get("currency", "EUR")))
+        order_id = str(params.get("order_id", uuid.uuid4()))
 
         async def scenario(session: AsyncSession) -> None:
-            await session.execute(
-                delete(ProviderEventLog).where(ProviderEventLog.payment_id == payment_id)
+            earlier = select(Payment.id).where(
+                (Payment.id == payment_id) | (Payment.order_id == order_id)
             )
-            await session.execute(delete(Refund).where(Refund.payment_id == payment_id))
-            await session.execute(delete(Payment).where(Payment.id == payment_id))
+            await session.execute(
+                delete(ProviderEventLog).where(ProviderEventLog.payment_id.in_(earlier))
+            )
+            await session.execute(delete(Refund).where(Refund.payment_id.in_(earlier)))
+            await session.execute(
+                delete(Payment).where((Payment.id == payment_id) | (Payment.order_id == order_id))
+            )
             payments = PaymentService(session, SandboxProvider())
             customer = _customer()
             created, _ = await payments.create_payment(
-                PaymentCreate(
-                    order_id=str(uuid.uuid4()), customer_id=customer.subject, amount=amount
-                ),
+                PaymentCreate(order_id=order_id, customer_id=customer.subject, amount=amount),
                 uuid.uuid4().hex,
             )
             await session.execute(
@@ -184,10 +189,15 @@ MESSAGES: dict[str, MessageBuilder] = {
 def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
     """The token each consumer really calls with, for its replayed requests: order-service
     creates payments with its service token holding `payments:create` (a customer's or an
-    admin's token is refused there); the admin lists failed payments and refunds as an admin."""
+    admin's token is refused there) and its reconciliation reads them with
+    `payments:read`; the admin lists failed payments and refunds as an admin."""
     if consumer == "order-service":
+        # Checkout's token creates payments, the reconciliation's reads them: one token with
+        # both scopes replays either kind of request.
         token = token_factory(
-            roles=("service",), subject="service:order-service", scope="payments:create"
+            roles=("service",),
+            subject="service:order-service",
+            scope="payments:create payments:read",
         )
     else:
         token = token_factory(roles=("admin",))

@@ -9,7 +9,7 @@ from uuid import UUID
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from shopkit.db import compile_once
 from shopkit.messaging import new_event_id
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from payment_service.db.models import Payment, ProviderEventLog, Refund
@@ -81,9 +81,27 @@ class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
         result = await self.session.scalars(_LOCK_BY_REFERENCE, {"reference": reference})
         return result.one_or_none()
 
-    async def page(self, status: str | None, limit: int, offset: int) -> tuple[list[Payment], int]:
-        """Most recently changed first (a failure happens at its last change); `status` filters."""
-        where = [Payment.status == status] if status is not None else []
+    async def page(
+        self,
+        status: str | None,
+        limit: int,
+        offset: int,
+        *,
+        changed_after: datetime | None = None,
+        changed_before: datetime | None = None,
+        order_ids: Sequence[str] = (),
+    ) -> tuple[list[Payment], int]:
+        """Most recently changed first (a failure happens at its last change); `status`, the
+        window of the last change (after, up to and including before) and orders filter."""
+        where: list[ColumnElement[bool]] = []
+        if order_ids:
+            where.append(Payment.order_id.in_(list(order_ids)))
+        if status is not None:
+            where.append(Payment.status == status)
+        if changed_after is not None:
+            where.append(Payment.updated_at > changed_after)
+        if changed_before is not None:
+            where.append(Payment.updated_at <= changed_before)
         total = await self.session.scalar(select(func.count()).select_from(Payment).where(*where))
         rows = await self.session.scalars(
             select(Payment)

@@ -4,20 +4,26 @@ data)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from shopkit.auth import (
+    ROLE_ADMIN,
     CurrentPrincipal,
+    current_principal,
     provide_principal,
     requires_admin,
     requires_authenticated,
     requires_scope,
 )
 from shopkit.db import LimitOffset, Page
+from shopkit.errors import ForbiddenError, InvalidInputError
 from shopkit.money import Money
 from shopkit.openapi_problems import problem_responses
 
@@ -34,6 +40,18 @@ from payment_service.domain.payments.schemas import (
 from payment_service.domain.payments.services import IDEMPOTENCY_HEADER, PaymentService
 
 CREATE_SCOPE = "payments:create"
+READ_SCOPE = "payments:read"
+
+
+async def requires_admin_or_reader(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: an admin, or a service holding `payments:read` (order-service's reconciliation)."""
+    principal = current_principal(connection)
+    if principal.is_service and not principal.has_scope(READ_SCOPE):
+        raise ForbiddenError(f"Only a service holding the scope {READ_SCOPE} may list payments.")
+    if not principal.is_service and not principal.has_role(ROLE_ADMIN):
+        raise ForbiddenError("This endpoint requires the role: admin.")
 
 
 def refund_schema(refund: models.Refund) -> Refund:
@@ -66,6 +84,12 @@ def payment_out(payment: models.Payment, refunds: list[models.Refund]) -> Paymen
         created_at=payment.created_at,
         updated_at=payment.updated_at,
     )
+
+
+def _aware(instant: datetime | None, name: str) -> datetime | None:
+    if instant is not None and instant.tzinfo is None:
+        raise InvalidInputError(name, "needs a time zone (for example 2026-12-07T10:00:00Z)")
+    return instant
 
 
 class PaymentController(Controller):
@@ -102,7 +126,12 @@ class PaymentController(Controller):
             await payment_schema(payments, payment), status_code=201 if created else 200
         )
 
-    @get("/", operation_id="listPayments", guards=[requires_admin])
+    @get(
+        "/",
+        operation_id="listPayments",
+        guards=[requires_admin_or_reader],
+        responses=problem_responses(400, 422),
+    )
     async def list_payments(
         self,
         payments: NamedDependency[PaymentService],
@@ -113,9 +142,30 @@ class PaymentController(Controller):
                 description="only payments in this status (`failed` for the declined ones)"
             ),
         ] = None,
+        changed_after: Annotated[
+            datetime | None,
+            QueryParameter(description="only payments last changed after this instant"),
+        ] = None,
+        changed_before: Annotated[
+            datetime | None,
+            QueryParameter(description="only payments last changed at or before this instant"),
+        ] = None,
+        order_id: Annotated[
+            list[str] | None,
+            QueryParameter(description="only the payments of these orders (at most 100)"),
+        ] = None,
     ) -> Page[Payment]:
-        """Every customer's payments (admin), most recently changed first."""
-        rows, total = await payments.list_payments(status, page.limit, page.offset)
+        """Every customer's payments, most recently changed first: for admins, and for a
+        service holding `payments:read` (order-service's reconciliation reads the payments that
+        succeeded within a window, and those of the orders it cancelled)."""
+        rows, total = await payments.list_payments(
+            status,
+            page.limit,
+            page.offset,
+            changed_after=_aware(changed_after, "changed_after"),
+            changed_before=_aware(changed_before, "changed_before"),
+            order_ids=order_id or [],
+        )
         refunds = await payments.refunds_by_payment(rows)
         items = [payment_out(row, refunds[row.id]) for row in rows]
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -5,6 +5,7 @@ state machine and stages the matching event in the same transaction."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
@@ -41,6 +42,7 @@ CANCELED: Final = "canceled"
 """Stripe's word: the order was cancelled before the payment was made; it can never be paid."""
 OPEN: Final = frozenset({REQUIRES_CONFIRMATION, REQUIRES_ACTION})
 """States a provider outcome may still move; the others are settled."""
+MAX_LISTED_ORDERS: Final = 100
 STATUSES: Final = (REQUIRES_CONFIRMATION, REQUIRES_ACTION, SUCCEEDED, FAILED, REFUNDED, CANCELED)
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
@@ -193,12 +195,32 @@ class PaymentService:
         return grouped
 
     async def list_payments(
-        self, status: str | None, limit: int, offset: int
+        self,
+        status: str | None,
+        limit: int,
+        offset: int,
+        *,
+        changed_after: datetime | None = None,
+        changed_before: datetime | None = None,
+        order_ids: Sequence[str] = (),
     ) -> tuple[list[Payment], int]:
-        """Every customer's payments for an admin, most recently changed first."""
+        """Every customer's payments for an admin (or order-service's reconciliation), most
+        recently changed first; optionally only those last changed within a window, or those
+        of given orders."""
+        if len(order_ids) > MAX_LISTED_ORDERS:
+            raise InvalidInputError("order_id", f"at most {MAX_LISTED_ORDERS} at once")
         if status is not None and status not in STATUSES:
             raise InvalidInputError("status", f"one of {', '.join(STATUSES)}")
-        return await self.payments.page(status, limit, offset)
+        if changed_after and changed_before and changed_before < changed_after:
+            raise InvalidInputError("changed_before", "must not be before changed_after")
+        return await self.payments.page(
+            status,
+            limit,
+            offset,
+            changed_after=changed_after,
+            changed_before=changed_before,
+            order_ids=order_ids,
+        )
 
     async def get_for(self, principal: Principal, payment_id: UUID) -> Payment:
         """Someone else's payment is reported missing, never shown (admins see all)."""
