@@ -241,3 +241,63 @@ async def test_only_services_and_admins_may_reserve(
     assert (await client.post(f"{PREFIX}/reservations", json=body)).status_code == 401
     forbidden = await client.post(f"{PREFIX}/reservations", json=body, headers=customer_headers)
     assert forbidden.status_code == 403
+
+
+async def test_the_reconciliation_lists_old_active_reservations_and_those_of_given_orders(
+    client: Client,
+    admin_headers: dict[str, str],
+    service_headers: dict[str, str],
+    customer_headers: dict[str, str],
+) -> None:
+    (sku,) = await stocked(client, admin_headers, listed=10)
+    held, sold = new_sku("order"), new_sku("order")
+    made = {}
+    for order_id in (held, sold):
+        response = await client.post(
+            f"{PREFIX}/reservations",
+            json={"order_id": order_id, "lines": [{"sku": sku, "quantity": 1}]},
+            headers=service_headers,
+        )
+        made[order_id] = response.json()
+    await client.post(
+        f"{PREFIX}/reservations/{made[sold]['reservation_id']}/commit", headers=service_headers
+    )
+
+    listed = await client.get(
+        f"{PREFIX}/reservations",
+        params={"order_id": [held, sold], "limit": 10},
+        headers=service_headers,
+    )
+    assert listed.status_code == 200, listed.text
+    statuses = {item["order_id"]: item["status"] for item in listed.json()["items"]}
+    assert statuses == {held: "active", sold: "committed"}
+    assert listed.json()["total"] == 2
+
+    created = listed.json()["items"][0]["created_at"]
+    active = await client.get(
+        f"{PREFIX}/reservations",
+        params={"status": "active", "created_before": created, "limit": 100},
+        headers=service_headers,
+    )
+    assert held in [item["order_id"] for item in active.json()["items"]]
+    assert {item["status"] for item in active.json()["items"]} == {"active"}
+    earlier = await client.get(
+        f"{PREFIX}/reservations",
+        params={"status": "active", "created_before": "2000-01-01T00:00:00Z"},
+        headers=service_headers,
+    )
+    assert earlier.json()["items"] == []
+
+    unknown = await client.get(
+        f"{PREFIX}/reservations", params={"status": "lost"}, headers=service_headers
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["invalid_params"][0]["name"] == "status"
+    too_many = await client.get(
+        f"{PREFIX}/reservations",
+        params={"order_id": [f"o-{n}" for n in range(101)]},
+        headers=service_headers,
+    )
+    assert too_many.status_code == 422
+    customer = await client.get(f"{PREFIX}/reservations", headers=customer_headers)
+    assert customer.status_code == 403

@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 from shopkit.messaging import decode_envelope
 from shopkit.messaging._models import OutboxMessage
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from inventory_service.config import Settings
@@ -194,7 +194,48 @@ def stock_exists(settings: Settings) -> Callable[..., None]:
     return setup
 
 
-STATES: dict[str, StateSetup] = {"stock exists": stock_exists}
+def _reservation_exists(status: str) -> StateSetup:
+    """The reservation `reservation_id` of the order `order_id` (both UUIDs, as order-service
+    names them) holding one unit of a fresh SKU, then left `status` (active, or committed by
+    the real service). It is made afresh: an earlier reservation of that id or order goes
+    first. Running it again changes nothing."""
+
+    def state(settings: Settings) -> Callable[..., None]:
+        def setup(parameters: dict[str, Any] | None = None, **_: Any) -> None:
+            params = parameters or {}
+            order_id = str(params.get("order_id", uuid.uuid4()))
+            reservation_id = uuid.UUID(str(params.get("reservation_id", uuid.uuid4())))
+
+            async def operation(session: AsyncSession) -> None:
+                await session.execute(
+                    delete(Reservation).where(
+                        (Reservation.id == reservation_id) | (Reservation.order_id == order_id)
+                    )
+                )
+                sku = _pact_sku()
+                await _stock(settings, session).set_stock(sku, StockSet(on_hand=5))
+                reservations = _reservations(settings, session)
+                made = await reservations.reserve_for_order(order_id, [(sku, 1)], 900)
+                assert made is not None
+                await session.execute(
+                    update(Reservation).where(Reservation.id == made.id).values(id=reservation_id)
+                )
+                session.expunge(made)
+                if status == "committed":
+                    await reservations.commit(reservation_id)
+
+            _run(_session_run(settings, operation, commit=True))
+
+        return setup
+
+    return state
+
+
+STATES: dict[str, StateSetup] = {
+    "stock exists": stock_exists,
+    "an active reservation exists": _reservation_exists(ACTIVE),
+    "a committed reservation exists": _reservation_exists("committed"),
+}
 MESSAGES: dict[str, MessageBuilder] = {
     "an inventory.stock_changed event": stock_changed,
     "an inventory.low_stock event": low_stock,
@@ -204,7 +245,12 @@ MESSAGES: dict[str, MessageBuilder] = {
 
 
 def request_headers(consumer: str, token_factory: Callable[..., str]) -> dict[str, str]:
-    """An admin's token for every replayed request: the admin sets and adjusts stock and reads
-    the movements (the other routes consumers use are public and ignore it)."""
-    del consumer  # every consumer's requests carry the same headers
-    return {"Authorization": f"Bearer {token_factory(roles=('admin',))}"}
+    """The token each consumer really calls with: order-service's reconciliation reads,
+    releases and commits reservations with its service token; everyone else's replayed
+    requests carry an admin's (the admin sets and adjusts stock and reads the movements; the
+    other routes consumers use are public and ignore it)."""
+    if consumer == "order-service":
+        token = token_factory(roles=("service",), subject="service:order-service")
+    else:
+        token = token_factory(roles=("admin",))
+    return {"Authorization": f"Bearer {token}"}

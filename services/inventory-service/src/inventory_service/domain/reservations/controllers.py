@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from shopkit.auth import ROLE_ADMIN, ROLE_SERVICE, requires_role
+from shopkit.db import LimitOffset, Page
 from shopkit.openapi_problems import problem_responses
 
 from inventory_service.db import models
@@ -29,6 +32,7 @@ def to_schema(reservation: models.Reservation) -> Reservation:
         lines=[ReservationLine(line["sku"], int(line["quantity"])) for line in reservation.lines],
         expires_at=reservation.expires_at,
         status=reservation.status,
+        created_at=reservation.created_at,
     )
 
 
@@ -59,6 +63,39 @@ class ReservationController(Controller):
         reservation, created = await reservations.reserve(data)
         return Response(
             to_schema(reservation), status_code=HTTP_201_CREATED if created else HTTP_200_OK
+        )
+
+    @get("/", operation_id="listReservations", responses=problem_responses(422))
+    async def list_reservations(
+        self,
+        reservations: NamedDependency[ReservationService],
+        page: NamedDependency[LimitOffset],
+        status: Annotated[
+            str | None, QueryParameter(description="active, committed or released")
+        ] = None,
+        order_id: Annotated[
+            list[str] | None,
+            QueryParameter(description="only the reservations of these orders (at most 100)"),
+        ] = None,
+        created_before: Annotated[
+            datetime | None, QueryParameter(description="only those made at or before this")
+        ] = None,
+    ) -> Page[Reservation]:
+        """Reservations, oldest first. order-service's reconciliation asks for those still
+        active a while after they were made (each should belong to an order still in checkout)
+        and for those of the orders it confirmed (each should be committed)."""
+        rows, total = await reservations.list_reservations(
+            status=status,
+            order_ids=order_id or [],
+            created_before=created_before,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        return Page(
+            items=[to_schema(row) for row in rows],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
         )
 
     @get("/{reservation_id:uuid}", operation_id="getReservation")

@@ -34,3 +34,4 @@ class Reservation(msgspec.Struct):
     lines: list[ReservationLine]
     expires_at: datetime
     status: str
+    created_at: datetime | None = None

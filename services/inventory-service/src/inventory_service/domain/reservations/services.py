@@ -18,7 +18,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
 from shopkit.messaging import Event, Outbox, new_event_id
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import ColumnElement, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory_service.config import SLUG
@@ -34,6 +34,8 @@ from inventory_service.events.events import (
 )
 
 ACTIVE, COMMITTED, RELEASED = "active", "committed", "released"
+STATUSES = (ACTIVE, COMMITTED, RELEASED)
+MAX_LISTED_ORDERS = 100
 CANCELLED_BEFORE_RESERVED = "cancelled_before_reserved"
 REFUND_RESTOCK = "refund_restock"
 
@@ -110,6 +112,35 @@ class ReservationRepository(SQLAlchemyAsyncRepository[Reservation]):
         """The order's reservation row, locked (one statement: `order_id` is unique)."""
         return await self.session.scalar(_LOCK_FOR_ORDER, {"order_id": order_id})
 
+    async def page(
+        self,
+        *,
+        status: str | None,
+        order_ids: Sequence[str],
+        created_before: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Reservation], int]:
+        """Oldest first; every filter given narrows the list."""
+        where: list[ColumnElement[bool]] = []
+        if status is not None:
+            where.append(Reservation.status == status)
+        if order_ids:
+            where.append(Reservation.order_id.in_(list(order_ids)))
+        if created_before is not None:
+            where.append(Reservation.created_at <= created_before)
+        total = await self.session.scalar(
+            select(func.count()).select_from(Reservation).where(*where)
+        )
+        rows = await self.session.scalars(
+            select(Reservation)
+            .where(*where)
+            .order_by(Reservation.created_at, Reservation.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows.all()), int(total or 0)
+
     async def claim_expired(self, now: datetime) -> Reservation | None:
         """One expired active reservation no other replica is working on."""
         return await self.session.scalar(
@@ -140,6 +171,33 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         if reservation is None:
             raise ReservationNotFoundError(f"No reservation {reservation_id}.")
         return reservation
+
+    async def list_reservations(
+        self,
+        *,
+        status: str | None,
+        order_ids: Sequence[str],
+        created_before: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Reservation], int]:
+        """For order-service's reconciliation (and admins): the reservations still held a while
+        after they were made, or those of given orders."""
+        if status is not None and status not in STATUSES:
+            raise InvalidInputError("status", f"one of {', '.join(STATUSES)}")
+        if len(order_ids) > MAX_LISTED_ORDERS:
+            raise InvalidInputError("order_id", f"at most {MAX_LISTED_ORDERS} at once")
+        if created_before is not None and created_before.tzinfo is None:
+            raise InvalidInputError(
+                "created_before", "needs a time zone (for example 2026-12-07T10:00:00Z)"
+            )
+        return await self.reservations.page(
+            status=status,
+            order_ids=order_ids,
+            created_before=created_before,
+            limit=limit,
+            offset=offset,
+        )
 
     async def reserve(self, data: ReservationCreate) -> tuple[Reservation, bool]:
         """(reservation, created). The same order always gets the same reservation back.
