@@ -19,13 +19,14 @@ from shopkit.auth import ServiceTokenProvider
 from shopkit.config import AuthSettings, BrokerSettings, DatabaseSettings, RedisSettings
 from shopkit.messaging import Event, envelope_for, events_exchange, publish_envelope
 from shopkit.testing import client_for, find_pact_dir, migrate
-from upstream_pacts import CART, CUSTOMER_ID, PAYMENT, PRODUCT, all_pacts
+from upstream_pacts import CART, CUSTOMER_ID, INVENTORY, PAYMENT, PRODUCT, all_pacts
 
 from order_service.__main__ import MIGRATIONS
 from order_service.app import create_app
 from order_service.config import (
     SLUG,
     AdmissionSettings,
+    ReconciliationSettings,
     Settings,
     UpstreamSettings,
     load_settings,
@@ -54,7 +55,7 @@ def pact_mocks(upstream_pacts: dict[str, Pact]) -> Iterator[dict[str, str]]:
     inventory-service's pact). A request a pact does not describe gets a 500, which checkout
     turns into an error the test sees.
     """
-    servers = {name: upstream_pacts[name].serve() for name in (CART, PRODUCT, PAYMENT)}
+    servers = {name: upstream_pacts[name].serve() for name in (CART, PRODUCT, PAYMENT, INVENTORY)}
     for server in servers.values():
         server.__enter__()
     urls = {name: str(server.url) for name, server in servers.items()}
@@ -87,6 +88,9 @@ def settings(
         cart_service=UpstreamSettings(base_url=pact_mocks[CART]),
         product_service=UpstreamSettings(base_url=pact_mocks[PRODUCT]),
         payment_service=UpstreamSettings(base_url=pact_mocks[PAYMENT]),
+        inventory_service=UpstreamSettings(base_url=pact_mocks[INVENTORY]),
+        # Runs only when a test asks (tests/integration/test_reconciliation.py).
+        reconciliation=ReconciliationSettings(enabled=False),
     )
 
 
@@ -99,7 +103,7 @@ def service_tokens(jwks_server: Any) -> ServiceTokenProvider:
 
 
 def app_for(settings: Settings, service_tokens: ServiceTokenProvider) -> Litestar:
-    return create_app(settings, service_tokens=service_tokens)
+    return create_app(settings, service_tokens=service_tokens, reconciliation_tokens=service_tokens)
 
 
 @pytest.fixture

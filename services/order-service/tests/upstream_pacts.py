@@ -45,6 +45,17 @@ UNIT_PRICE_USD = 2159  # EUR 19.99 at the seeded rate 1.08
 USD_RATE = "1.08"
 
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# The reconciliation's example: an order whose payment succeeded and whose stock is held, but
+# which never heard of either (tests/integration/test_reconciliation.py).
+LOST_ORDER_ID = "0193a5b2-7c1d-7e4f-9a10-00000000a0f1"
+LOST_PAYMENT_ID = "0193a5b2-7c1d-7e4f-9a10-00000000b0f1"
+LOST_RESERVATION_ID = "0193a5b2-7c1d-7e4f-9a10-00000000d0f1"
+LOST_TOTAL = 4318
+INSTANT_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)$"
+# Windows wide enough that the provider's state (made now) is inside them when verified.
+SINCE = match.regex("2000-01-01T00:00:00+00:00", regex=INSTANT_RE)
+UNTIL = match.regex("2999-01-01T00:00:00+00:00", regex=INSTANT_RE)
+FIRST_PAGE = {"limit": "100", "offset": "0"}
 # Any real cart id; the unknown-cart interaction's id is shorter, so it does not match.
 CART_PATH_RE = r"^/api/carts/[A-Za-z0-9_-]{32}$"
 BEARER = match.regex("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl", regex=r"^Bearer \S+$")
@@ -158,6 +169,45 @@ def payment_pact() -> Pact:
         .will_respond_with(201)
         .with_body({"id": match.str(PAYMENT_ID)}, "application/json")
     )
+    (
+        pact.upon_receiving(
+            "a request by order-service's reconciliation for the payments that succeeded in a"
+            " window of time"
+        )
+        .given(
+            "a captured payment exists",
+            payment_id=LOST_PAYMENT_ID,
+            order_id=LOST_ORDER_ID,
+            amount=LOST_TOTAL,
+            currency="USD",
+        )
+        .with_request("GET", "/api/payments")
+        .with_header("Authorization", BEARER)
+        .with_query_parameters(
+            {"status": "succeeded", "changed_after": SINCE, "changed_before": UNTIL, **FIRST_PAGE}
+        )
+        .will_respond_with(200)
+        .with_body(_payment_page(), "application/json")
+    )
+    (
+        pact.upon_receiving(
+            "a request by order-service's reconciliation for the payments of cancelled orders"
+        )
+        .given(
+            "a captured payment exists",
+            payment_id=LOST_PAYMENT_ID,
+            order_id=LOST_ORDER_ID,
+            amount=LOST_TOTAL,
+            currency="USD",
+        )
+        .with_request("GET", "/api/payments")
+        .with_header("Authorization", BEARER)
+        .with_query_parameters(
+            {"order_id": match.regex(LOST_ORDER_ID, regex=UUID_RE), **FIRST_PAGE}
+        )
+        .will_respond_with(200)
+        .with_body(_payment_page(), "application/json")
+    )
     for description, event_type, payload in (
         (
             "a payment.succeeded event",
@@ -194,8 +244,78 @@ def payment_pact() -> Pact:
     return pact
 
 
+def _payment_page() -> dict[str, Any]:
+    return {
+        "items": match.each_like(
+            {
+                "id": match.regex(LOST_PAYMENT_ID, regex=UUID_RE),
+                "order_id": match.str(LOST_ORDER_ID),
+                "status": match.regex("succeeded", regex=r"^[a-z_]+$"),
+                "amount": money(LOST_TOTAL),
+            },
+            min=1,
+        ),
+        "total": match.integer(1),
+    }
+
+
+def _reservation_page(status: str) -> dict[str, Any]:
+    return {
+        "items": match.each_like(
+            {
+                "reservation_id": match.regex(LOST_RESERVATION_ID, regex=UUID_RE),
+                "order_id": match.str(LOST_ORDER_ID),
+                "status": match.regex(status, regex=r"^(active|committed|released)$"),
+            },
+            min=1,
+        ),
+        "total": match.integer(1),
+    }
+
+
 def inventory_pact() -> Pact:
     pact = Pact(CONSUMER, INVENTORY).with_specification("V4")
+    reservations = "/api/inventory/reservations"
+    held = {"reservation_id": LOST_RESERVATION_ID, "order_id": LOST_ORDER_ID}
+    (
+        pact.upon_receiving(
+            "a request by order-service's reconciliation for the reservations still held"
+        )
+        .given("an active reservation exists", **held)
+        .with_request("GET", reservations)
+        .with_header("Authorization", BEARER)
+        .with_query_parameters({"status": "active", "created_before": UNTIL, **FIRST_PAGE})
+        .will_respond_with(200)
+        .with_body(_reservation_page("active"), "application/json")
+    )
+    (
+        pact.upon_receiving(
+            "a request by order-service's reconciliation for the reservations of confirmed orders"
+        )
+        .given("a committed reservation exists", **held)
+        .with_request("GET", reservations)
+        .with_header("Authorization", BEARER)
+        .with_query_parameters(
+            {"order_id": match.regex(LOST_ORDER_ID, regex=UUID_RE), **FIRST_PAGE}
+        )
+        .will_respond_with(200)
+        .with_body(_reservation_page("committed"), "application/json")
+    )
+    for verb, status in (("commit", "committed"), ("release", "released")):
+        (
+            pact.upon_receiving(f"a request by order-service's reconciliation to {verb} stock")
+            .given("an active reservation exists", **held)
+            .with_request(
+                "POST",
+                match.regex(
+                    f"{reservations}/{LOST_RESERVATION_ID}/{verb}",
+                    regex=rf"^{reservations}/[0-9a-f-]{{36}}/{verb}$",
+                ),
+            )
+            .with_header("Authorization", BEARER)
+            .will_respond_with(200)
+            .with_body({"status": match.str(status)}, "application/json")
+        )
     pact.upon_receiving("an inventory.reserved event", "Async").with_body(
         event_envelope(
             "inventory.reserved.v1",

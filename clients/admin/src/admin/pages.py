@@ -18,6 +18,7 @@ NAV = (
     ("users", "Users", "/admin/users"),
     ("rates", "Exchange rates", "/admin/rates"),
     ("dead_letters", "Dead letters", "/admin/dead-letters"),
+    ("reconciliation", "Reconciliation", "/admin/reconciliation"),
 )
 
 

@@ -22,6 +22,7 @@ PAGES = (
     "/admin/users",
     "/admin/rates",
     "/admin/dead-letters",
+    "/admin/reconciliation",
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 
 import admin
+from admin.controllers.reconciliation import ACTIONS, KINDS
 from admin.money import format_money
 from admin.pages import NAV
 from admin.prices import currency_codes, field_name, rate_table, variant_rows
@@ -335,3 +336,61 @@ def test_the_csp_guard_sees_what_the_policy_blocks(
     for html in bad:
         assert csp_blocked(html), html
     assert csp_blocked('<html><script src="/admin/static/admin.js" defer></script></html>') == []
+
+
+def test_reconciliation_lists_what_needs_an_admin_findings_and_runs(env: Environment) -> None:
+    finding = {
+        "id": "f1",
+        "run_id": "r1",
+        "at": "2026-12-07T23:00:00Z",
+        "order_id": "0193a5b2-7c1d-7e4f-9a10-00000000a0f1",
+        "payment_id": "p1",
+        "reservation_id": None,
+    }
+    repaired = {
+        **finding,
+        "kind": "money_kept_on_cancelled_order",
+        "action": "refund_requested",
+        "repaired": True,
+        "detail": "payment p1 of 4318 USD is still captured; the order is cancelled",
+    }
+    unresolved = {
+        **finding,
+        "id": "f2",
+        "kind": "confirmed_order_without_stock",
+        "action": "needs_attention",
+        "repaired": False,
+        "detail": "its units went back on <sale>",
+    }
+    run = {
+        "id": "r1",
+        "trigger": "schedule",
+        "started_at": "2026-12-07T23:00:00Z",
+        "finished_at": None,
+        "window_start": "2026-12-07T22:57:00Z",
+        "window_end": "2026-12-07T22:59:00Z",
+        "payments_checked": 12,
+        "reservations_checked": 3,
+        "orders_checked": 7,
+        "repaired": 1,
+        "unresolved": 1,
+        "error": "stopped: payment-service is unavailable",
+    }
+    html = render(
+        env,
+        "reconciliation.html",
+        section="reconciliation",
+        runs=[run],
+        findings=[unresolved, repaired],
+        open_findings=[unresolved],
+        kinds=KINDS,
+        actions=ACTIONS,
+    )
+    assert '<button type="submit">Run now</button>' in html
+    assert "Money kept on a cancelled order" in html
+    assert "Refund asked of payment-service" in html
+    assert "<strong>A confirmed order without its stock</strong>" in html
+    assert "its units went back on &lt;sale&gt;" in html
+    assert 'href="/admin/orders/0193a5b2-7c1d-7e4f-9a10-00000000a0f1"' in html
+    assert '<span role="alert">stopped: payment-service is unavailable</span>' in html
+    assert "<td>12</td>" in html

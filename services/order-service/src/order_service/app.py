@@ -32,24 +32,36 @@ from order_service.domain.orders import (
     Upstreams,
 )
 from order_service.domain.orders._watch import OrderWatch
+from order_service.domain.reconciliation import Ledgers, Reconciler, ReconciliationController
 from order_service.events.handlers import register_handlers
 
 PAYMENT_SCOPES = ["payments:create"]
+# The reconciliation's own token (reads payments; inventory-service takes any service token).
+RECONCILIATION_SCOPES = ["payments:read"]
 
 
 def create_app(
-    settings: Settings | None = None, *, service_tokens: ServiceTokenProvider | None = None
+    settings: Settings | None = None,
+    *,
+    service_tokens: ServiceTokenProvider | None = None,
+    reconciliation_tokens: ServiceTokenProvider | None = None,
 ) -> Litestar:
-    """`service_tokens`: where order-service's own token comes from; by default user-service's
+    """`service_tokens` and `reconciliation_tokens`: where order-service's own tokens (for
+    creating payments, for the reconciliation) come from; by default user-service's
     client-credentials grant (`SERVICE_CLIENT_*`)."""
     settings = settings or get_settings()
-    service_tokens = service_tokens or client_credentials_provider(
-        settings.service_client,
-        SLUG,
-        PAYMENT_SCOPES,
-        settings.http,
-        environment=settings.service.environment,
-    )
+
+    def grant(scopes: list[str]) -> ServiceTokenProvider:
+        return client_credentials_provider(
+            settings.service_client,
+            SLUG,
+            scopes,
+            settings.http,
+            environment=settings.service.environment,
+        )
+
+    service_tokens = service_tokens or grant(PAYMENT_SCOPES)
+    reconciliation_tokens = reconciliation_tokens or grant(RECONCILIATION_SCOPES)
     database = sqlalchemy_config(settings.database)
     session_maker = database.create_session_maker()
     messaging = Messaging(settings.broker, SLUG, session_maker)
@@ -79,6 +91,23 @@ def create_app(
     preparer = PaymentPreparer(
         session_maker, orders, upstreams, interval_seconds=settings.order.sweep_interval_seconds
     )
+    ledgers = Ledgers(
+        payment_url=settings.payment_service.base_url,
+        inventory_url=settings.inventory_service.base_url,
+        settings=settings.http,
+        service_token=reconciliation_tokens.token,
+    )
+    reconciling = settings.reconciliation
+    reconciler = Reconciler(
+        session_maker,
+        orders,
+        ledgers,
+        interval_seconds=reconciling.interval_seconds,
+        grace_seconds=reconciling.grace_seconds,
+        overlap_seconds=reconciling.overlap_seconds,
+        lookback_seconds=reconciling.lookback_seconds,
+    )
+    scheduled = [reconciler.lifespan()] if reconciling.enabled else []
     verifier = verifier_from_settings(settings.auth)
     watch = OrderWatch(settings.database.url)
 
@@ -90,7 +119,11 @@ def create_app(
     return create_service_app(
         service=settings.service,
         description=metadata(SLUG)["Summary"],
-        route_handlers=[OrderController, dead_letters_router(messaging.dead_letters, SLUG)],
+        route_handlers=[
+            OrderController,
+            ReconciliationController,
+            dead_letters_router(messaging.dead_letters, SLUG),
+        ],
         database=database,
         auth_middleware=auth_middleware(verifier),
         # Not Redis: checkout goes on without admission when Redis is away.
@@ -101,6 +134,8 @@ def create_app(
             upstreams.lifespan,
             sweeper.lifespan(),
             preparer.lifespan,
+            ledgers.lifespan,
+            *scheduled,
             watch.lifespan,
             close_jwks,
         ],
@@ -111,6 +146,7 @@ def create_app(
             "checkout": Checkout(upstreams, admission, preparer),
             "sweeper": sweeper,
             "order_watch": watch,
+            "reconciler": reconciler,
         },
         telemetry=settings.telemetry,
     )

@@ -48,6 +48,27 @@ class OrderSettings(msgspec.Struct, frozen=True, kw_only=True):
             )
 
 
+class ReconciliationSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`RECONCILIATION_*`: how often orders are compared with payments and reservations
+    (domain/reconciliation), and over which window."""
+
+    # One run per interval across all replicas (they share an advisory lock).
+    interval_seconds: float = 60.0
+    # Changes younger than this are left to the events still on their way.
+    grace_seconds: float = 60.0
+    # Each run starts this much before where the last one stopped.
+    overlap_seconds: float = 120.0
+    # The first run (or the first after a long outage) looks back this far at most.
+    lookback_seconds: float = 86400.0
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if min(self.interval_seconds, self.lookback_seconds) <= 0:
+            raise ValueError("the reconciliation's interval and lookback must be positive")
+        if min(self.grace_seconds, self.overlap_seconds) < 0:
+            raise ValueError("the reconciliation's grace and overlap cannot be negative")
+
+
 class AdmissionSettings(msgspec.Struct, frozen=True, kw_only=True):
     """`ADMISSION_*`: checkout admission in a rush (domain/orders/_admission.py)."""
 
@@ -85,9 +106,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service_client: ServiceClientSettings = msgspec.field(default_factory=ServiceClientSettings)
     order: OrderSettings = msgspec.field(default_factory=OrderSettings)
     admission: AdmissionSettings = msgspec.field(default_factory=AdmissionSettings)
+    reconciliation: ReconciliationSettings = msgspec.field(default_factory=ReconciliationSettings)
     cart_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3003")
     product_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3002")
     payment_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3005")
+    inventory_service: UpstreamSettings = UpstreamSettings(base_url="http://127.0.0.1:3006")
 
 
 def load_settings() -> Settings:
@@ -102,6 +125,7 @@ def load_settings() -> Settings:
         service_client=from_env(ServiceClientSettings),
         order=from_env(OrderSettings, prefix="ORDER_"),
         admission=from_env(AdmissionSettings, prefix="ADMISSION_"),
+        reconciliation=from_env(ReconciliationSettings, prefix="RECONCILIATION_"),
         cart_service=from_env(
             UpstreamSettings, prefix="CART_SERVICE_", base_url="http://127.0.0.1:3003"
         ),
@@ -110,6 +134,9 @@ def load_settings() -> Settings:
         ),
         payment_service=from_env(
             UpstreamSettings, prefix="PAYMENT_SERVICE_", base_url="http://127.0.0.1:3005"
+        ),
+        inventory_service=from_env(
+            UpstreamSettings, prefix="INVENTORY_SERVICE_", base_url="http://127.0.0.1:3006"
         ),
     )
 

@@ -6,6 +6,7 @@ from admin.controllers.dashboard import DashboardController
 from admin.controllers.dead_letters import DeadLettersController
 from admin.controllers.orders import OrderController
 from admin.controllers.rates import RatesController
+from admin.controllers.reconciliation import ReconciliationController
 from admin.controllers.stock import StockController
 from admin.controllers.users import UserController
 
@@ -19,6 +20,7 @@ CONTROLLERS = [
     UserController,
     RatesController,
     DeadLettersController,
+    ReconciliationController,
 ]
 
 __all__ = ["CONTROLLERS"]

@@ -1,6 +1,7 @@
 """The admin's pact with order-service (`contracts/pacts/admin-order-service.json`): the Orders
 page (by status, newest first), the dashboard's newest orders (today's orders and revenue), one
-order with its lines, payment id and status history, and the admin's Ship and Cancel.
+order with its lines, payment id and status history, the admin's Ship and Cancel, and the
+Reconciliation page's latest runs and findings.
 
 Fields that may be null (`cancel_reason`, `shipped_at`, an address's `line2`, the first history
 entry's `from`) are read with a fallback and not pinned."""
@@ -15,6 +16,8 @@ from admin_pacts import BEARER, UUID_RE, admin_pact, currency, money, timestamp,
 from pact import Pact, match
 
 from admin.controllers.orders import PAGE_SIZE, _order_api
+from admin.controllers.reconciliation import API as RECONCILIATION_API
+from admin.controllers.reconciliation import FINDINGS, RUNS
 from admin.gateway import Api
 from admin.reports import ORDER_PAGE, orders_today
 
@@ -25,6 +28,8 @@ ORDER_ID = "0193a5b2-7c1d-7e4f-9a10-00000000a201"
 PAYMENT_ID = "0193a5b2-7c1d-7e4f-9a10-00000000b201"
 PLACED_AT = "2026-12-02T09:30:00.123456Z"
 CONFIRMED = {"order_id": ORDER_ID, "payment_id": PAYMENT_ID}
+RUN_ID = "0193a5b2-7c1d-7e4f-9a10-00000000e201"
+FINDING_ID = "0193a5b2-7c1d-7e4f-9a10-00000000e202"
 STATUSES_RE = r"^(pending|awaiting_payment|confirmed|shipped|delivered|cancelled|refunded)$"
 
 
@@ -141,6 +146,45 @@ def pact() -> Iterator[Pact]:
         .will_respond_with(200)
         .with_body({"id": uuid(ORDER_ID), "status": "cancelled"}, "application/json")
     )
+    (
+        pact.upon_receiving("a request for the reconciliation's latest runs and findings")
+        .given("a reconciliation run found a discrepancy")
+        .with_request("GET", RECONCILIATION_API)
+        .with_query_parameters({"runs": str(RUNS), "findings": str(FINDINGS)})
+        .with_header("Authorization", BEARER)
+        .will_respond_with(200)
+        .with_body(
+            {
+                "runs": match.each_like(
+                    {
+                        "id": uuid(RUN_ID),
+                        "trigger": match.regex("schedule", regex=r"^(schedule|admin)$"),
+                        "started_at": timestamp(),
+                        "window_start": timestamp(),
+                        "window_end": timestamp(),
+                        "payments_checked": match.integer(1),
+                        "reservations_checked": match.integer(0),
+                        "orders_checked": match.integer(1),
+                        "repaired": match.integer(1),
+                        "unresolved": match.integer(0),
+                    },
+                    min=1,
+                ),
+                "findings": match.each_like(
+                    {
+                        "id": uuid(FINDING_ID),
+                        "at": timestamp(),
+                        "kind": match.str("money_kept_on_cancelled_order"),
+                        "action": match.str("refund_requested"),
+                        "repaired": match.boolean(True),
+                        "detail": match.str("the payment is still captured"),
+                    },
+                    min=1,
+                ),
+            },
+            "application/json",
+        )
+    )
     yield pact
     write(pact)
 
@@ -179,3 +223,12 @@ async def test_shipping_marks_the_order_shipped(api: Api) -> None:
 async def test_cancelling_marks_the_order_cancelled(api: Api) -> None:
     cancelled = await api.post(f"{_order_api(ORDER_ID)}/cancel")
     assert cancelled["status"] == "cancelled"
+
+
+async def test_the_reconciliation_page_reads_runs_and_findings(api: Api) -> None:
+    report = await api.get(RECONCILIATION_API, runs=RUNS, findings=FINDINGS)
+    (run,) = report["runs"]
+    assert (run["repaired"], run["unresolved"]) == (1, 0)
+    (finding,) = report["findings"]
+    assert finding["kind"] == "money_kept_on_cancelled_order"
+    assert finding["repaired"] is True

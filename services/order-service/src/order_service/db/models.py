@@ -14,13 +14,30 @@ from typing import Any
 from advanced_alchemy.base import UUIDv7AuditBase, orm_registry
 from advanced_alchemy.types import DateTimeUTC
 from shopkit.messaging import InboxMessage, OutboxMessage
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 metadata = orm_registry.metadata
 
-__all__ = ["InboxMessage", "Order", "OrderLine", "OrderStatusChange", "OutboxMessage", "metadata"]
+__all__ = [
+    "InboxMessage",
+    "Order",
+    "OrderLine",
+    "OrderStatusChange",
+    "OutboxMessage",
+    "ReconciliationFinding",
+    "ReconciliationRun",
+    "metadata",
+]
 
 
 class Order(UUIDv7AuditBase):
@@ -29,6 +46,8 @@ class Order(UUIDv7AuditBase):
         UniqueConstraint("customer_id", "idempotency_key"),
         Index("ix_orders_customer_created", "customer_id", "created_at"),
         Index("ix_orders_status_expires", "status", "expires_at"),
+        # The reconciliation's read: orders in a status changed within a window.
+        Index("ix_orders_status_updated", "status", "updated_at"),
     )
 
     customer_id: Mapped[str] = mapped_column(String(255))
@@ -98,3 +117,50 @@ class OrderStatusChange(UUIDv7AuditBase):
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
     order: Mapped[Order] = relationship(back_populates="history")
+
+
+class ReconciliationRun(UUIDv7AuditBase):
+    """One pass of the reconciliation (domain/reconciliation): what it compared, over which
+    window of time, and how many discrepancies it repaired or could not."""
+
+    __tablename__ = "reconciliation_run"
+
+    trigger: Mapped[str] = mapped_column(String(16))  # schedule | admin
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Changes made in (window_start, window_end] were compared.
+    window_start: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    window_end: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    payments_checked: Mapped[int] = mapped_column(Integer, default=0)
+    reservations_checked: Mapped[int] = mapped_column(Integer, default=0)
+    orders_checked: Mapped[int] = mapped_column(Integer, default=0)
+    repaired: Mapped[int] = mapped_column(Integer, default=0)
+    unresolved: Mapped[int] = mapped_column(Integer, default=0)
+    # Why the run stopped early (a service that did not answer); it is tried again next time.
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    findings: Mapped[list[ReconciliationFinding]] = relationship(
+        back_populates="run",
+        lazy="selectin",
+        order_by="(ReconciliationFinding.created_at, ReconciliationFinding.id)",
+        cascade="all, delete-orphan",
+    )
+
+
+class ReconciliationFinding(UUIDv7AuditBase):
+    """One discrepancy a run found, and what it did about it."""
+
+    __tablename__ = "reconciliation_finding"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reconciliation_run.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(48))
+    order_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    payment_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    reservation_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    action: Mapped[str] = mapped_column(String(48))
+    repaired: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(String(500))
+
+    run: Mapped[ReconciliationRun] = relationship(back_populates="findings")

@@ -1,8 +1,11 @@
-"""What order-service reads of cart-, product- and payment-service over HTTP, and of the events
-inventory and payment send, is exactly what the pacts promise: our real client code runs against
-mock servers started from the pacts, and our real event readers decode the pacts' messages."""
+"""What order-service reads of cart-, product-, payment- and inventory-service over HTTP, and of the
+events inventory and payment send, is exactly what the pacts promise: our real client code runs
+against mock servers started from the pacts, and our real event readers decode the pacts'
+messages."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from pact import Pact
@@ -17,6 +20,10 @@ from upstream_pacts import (
     CART_ID,
     CUSTOMER_ID,
     INVENTORY,
+    LOST_ORDER_ID,
+    LOST_PAYMENT_ID,
+    LOST_RESERVATION_ID,
+    LOST_TOTAL,
     PAYMENT,
     PAYMENT_ID,
     PRODUCT,
@@ -30,6 +37,7 @@ from upstream_pacts import (
 from order_service.domain.orders import Upstreams
 from order_service.domain.orders._upstream import caller_token
 from order_service.domain.orders.services import order_id_for
+from order_service.domain.reconciliation import Ledgers
 from order_service.events.handlers import READERS
 
 pytestmark = pytest.mark.contract
@@ -103,3 +111,46 @@ async def test_checkout_creates_the_orders_payment(upstreams: Upstreams) -> None
         order_id, CUSTOMER_ID, Money(UNIT_PRICE_USD * QUANTITY, "USD"), "checkout-0001"
     )
     assert payment_id == PAYMENT_ID
+
+
+@pytest.fixture
+async def ledgers(pact_mocks: dict[str, str], service_tokens: ServiceTokenProvider) -> object:
+    clients = Ledgers(
+        payment_url=pact_mocks[PAYMENT],
+        inventory_url=pact_mocks[INVENTORY],
+        settings=HttpSettings(retries=0),
+        service_token=service_tokens.token,
+    )
+    async with clients.lifespan():
+        yield clients
+
+
+WIDE = (datetime(2001, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC))
+
+
+async def test_the_reconciliation_reads_succeeded_payments_and_those_of_orders(
+    ledgers: Ledgers,
+) -> None:
+    for payments in (
+        await ledgers.succeeded_payments(*WIDE),
+        await ledgers.payments_of([LOST_ORDER_ID]),
+    ):
+        (payment,) = payments
+        assert (payment.id, payment.order_id) == (LOST_PAYMENT_ID, LOST_ORDER_ID)
+        assert payment.amount == Money(LOST_TOTAL, "USD")
+        assert payment.status == "succeeded"
+
+
+async def test_the_reconciliation_reads_reservations_and_commits_or_releases_them(
+    ledgers: Ledgers,
+) -> None:
+    (held,) = await ledgers.old_active_reservations(WIDE[1])
+    assert (held.reservation_id, held.order_id, held.status) == (
+        LOST_RESERVATION_ID,
+        LOST_ORDER_ID,
+        "active",
+    )
+    (closed,) = await ledgers.reservations_of([LOST_ORDER_ID])
+    assert closed.status == "committed"
+    assert (await ledgers.commit(LOST_RESERVATION_ID)).status_code == 200
+    assert (await ledgers.release(LOST_RESERVATION_ID)).status_code == 200

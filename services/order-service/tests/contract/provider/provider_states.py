@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -195,7 +196,53 @@ def confirmed_order_exists(settings: Settings) -> Callable[..., None]:
     return setup
 
 
-STATES: dict[str, StateSetup] = {"a confirmed order exists": confirmed_order_exists}
+def reconciliation_found_something(settings: Settings) -> Callable[..., None]:
+    """The latest reconciliation run found (and repaired) money kept on a cancelled order: a
+    run and its finding as the reconciler records them, newest of all."""
+
+    def setup(**_: Any) -> None:
+        async def record() -> None:
+            engine = create_async_engine(settings.database.url)
+            sessions = async_sessionmaker(engine, expire_on_commit=False)
+            now = datetime.now(UTC)
+            try:
+                async with sessions() as session, session.begin():
+                    session.add(
+                        models.ReconciliationRun(
+                            trigger="schedule",
+                            started_at=now,
+                            finished_at=now,
+                            window_start=now - timedelta(minutes=3),
+                            window_end=now - timedelta(minutes=1),
+                            payments_checked=1,
+                            reservations_checked=0,
+                            orders_checked=1,
+                            repaired=1,
+                            unresolved=0,
+                            findings=[
+                                models.ReconciliationFinding(
+                                    kind="money_kept_on_cancelled_order",
+                                    order_id=str(uuid.uuid4()),
+                                    payment_id=str(uuid.uuid4()),
+                                    action="refund_requested",
+                                    repaired=True,
+                                    detail="the payment is still captured; the order is cancelled",
+                                )
+                            ],
+                        )
+                    )
+            finally:
+                await engine.dispose()
+
+        asyncio.run(record())
+
+    return setup
+
+
+STATES: dict[str, StateSetup] = {
+    "a confirmed order exists": confirmed_order_exists,
+    "a reconciliation run found a discrepancy": reconciliation_found_something,
+}
 MESSAGES: dict[str, MessageBuilder] = {
     "an order.placed event": _builder(OrderPlaced.event_type, _nothing),
     "an order.confirmed event": _builder(OrderConfirmed.event_type, _confirm),

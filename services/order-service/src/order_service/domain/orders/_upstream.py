@@ -84,7 +84,7 @@ async def _forwarded_token() -> str:
     return token
 
 
-def _read(response: httpx.Response, type_: type[Any], dependency: str) -> Any:
+def read_answer(response: httpx.Response, type_: type[Any], dependency: str) -> Any:
     if response.status_code >= 400:
         _logger.warning(
             "upstream refused",
@@ -136,7 +136,7 @@ class Upstreams:
         response = await self.cart.get(f"/api/carts/{cart_id}")
         if response.status_code in (403, 404):
             raise InvalidInputError("cart_id", "no such cart")
-        cart: Cart = _read(response, Cart, CART)
+        cart: Cart = read_answer(response, Cart, CART)
         return cart
 
     async def get_currency_rate(self, currency: str) -> str:
@@ -147,7 +147,7 @@ class Upstreams:
         """
 
         async def read_rates() -> CurrencyList:
-            listed: CurrencyList = _read(
+            listed: CurrencyList = read_answer(
                 await self.product.get("/api/currencies"), CurrencyList, PRODUCT
             )
             return listed
@@ -160,7 +160,7 @@ class Upstreams:
 
     async def get_products(self, skus: list[str], currency: str) -> dict[str, Product]:
         """Current name, status and price in `currency` of each SKU; unknown SKUs are absent."""
-        listed: ProductList = _read(
+        listed: ProductList = read_answer(
             await self.product.get(
                 "/api/products/skus", params={"skus": ",".join(skus), "currency": currency}
             ),
@@ -187,5 +187,5 @@ class Upstreams:
         )
         if response.status_code >= 500:
             raise ServiceUnavailable(PAYMENT)
-        created: PaymentCreated = _read(response, PaymentCreated, PAYMENT)
+        created: PaymentCreated = read_answer(response, PaymentCreated, PAYMENT)
         return created.id

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import structlog
@@ -72,6 +72,9 @@ FOREIGN_PAYMENT = "foreign_payment"  # not the payment this order created
 AMOUNT_MISMATCH = "amount_mismatch"  # short, too much, or in another currency
 ORDER_CANCELLED = "order_cancelled"  # the order's own payment, after the order was cancelled
 FOREIGN_REFUND = "refund_of_rejected_payment"
+# The reconciliation (domain/reconciliation) applied what a lost event would have done.
+RECONCILED = "reconciled"
+UNKNOWN_ORDER = "unknown_order"  # a succeeded payment of an order this service does not have
 
 
 def order_id_for(customer_id: str, idempotency_key: str) -> uuid.UUID:
@@ -431,6 +434,41 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
             SLUG,
         )
 
+    # --- the reconciliation's repairs (domain/reconciliation) ----------------------------
+
+    async def apply_lost_payment(self, order_id: uuid.UUID, payment_id: str, amount: Money) -> str:
+        """payment-service says this payment succeeded but the order never heard: apply it as
+        its `payment.succeeded` would have been, and note the repair. The order's status."""
+        await self.payment_succeeded(order_id, payment_id, amount)
+        order = await self._locked(order_id)
+        self._note(order, f"{RECONCILED} {PAID} {payment_id}")
+        return order.status
+
+    async def refund_kept_payment(
+        self, order_id: uuid.UUID, payment_id: str, amount: Money, reason: str
+    ) -> None:
+        """A succeeded payment this order does not accept (it was cancelled, or the payment is
+        not its own) still holds the money: ask payment-service again to give it back."""
+        order = await self._locked(order_id)
+        self._reject_payment(order, payment_id, amount, f"{RECONCILED} {reason}")
+
+    def refund_payment_of_unknown_order(
+        self, order_id: str, payment_id: str, amount: Money
+    ) -> None:
+        """A succeeded payment for an order this service does not have: give it back."""
+        _logger.warning(
+            "a succeeded payment of an unknown order; it is refunded",
+            order_id=order_id,
+            payment_id=payment_id,
+        )
+        Outbox.add(
+            self.repo.session,
+            OrderPaymentRejected(
+                order_id=order_id, payment_id=payment_id, reason=UNKNOWN_ORDER, amount=amount
+            ),
+            SLUG,
+        )
+
     async def claim_one_without_payment(self) -> models.Order | None:
         return await self.repo.claim_without_payment(datetime.now(UTC))
 
@@ -527,7 +565,20 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
         )
 
 
-def payment_refusal(order: models.Order, payment_id: str, amount: Money) -> str | None:
+class PayableOrder(Protocol):
+    """What deciding about a payment reads of an order (a row, or the reconciliation's view)."""
+
+    @property
+    def payment_id(self) -> str | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+
+
+def payment_refusal(order: PayableOrder, payment_id: str, amount: Money) -> str | None:
     """Why this succeeded payment does not pay for `order`, or None when it does."""
     if payment_id != order.payment_id:
         return FOREIGN_PAYMENT

@@ -1,0 +1,114 @@
+"""The reconciliation for admins: `GET /api/ops/order-service/reconciliation` reports the
+latest runs and findings, `POST .../runs` runs it now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+from shopkit.auth import requires_admin
+from shopkit.openapi_problems import problem_responses
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import noload
+
+from order_service.config import SLUG
+from order_service.db.models import ReconciliationFinding, ReconciliationRun
+from order_service.domain.reconciliation._reconciler import (
+    ADMIN,
+    Reconciler,
+    ReconciliationBusyError,
+)
+from order_service.domain.reconciliation.schemas import (
+    FindingOut,
+    ReconciliationReport,
+    ReconciliationRunOut,
+    RunReport,
+)
+
+
+def run_out(run: ReconciliationRun) -> ReconciliationRunOut:
+    return ReconciliationRunOut(
+        id=run.id,
+        trigger=run.trigger,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        window_start=run.window_start,
+        window_end=run.window_end,
+        payments_checked=run.payments_checked,
+        reservations_checked=run.reservations_checked,
+        orders_checked=run.orders_checked,
+        repaired=run.repaired,
+        unresolved=run.unresolved,
+        error=run.error,
+    )
+
+
+def finding_out(finding: ReconciliationFinding) -> FindingOut:
+    return FindingOut(
+        id=finding.id,
+        run_id=finding.run_id,
+        at=finding.created_at,
+        kind=finding.kind,
+        action=finding.action,
+        repaired=finding.repaired,
+        order_id=finding.order_id,
+        payment_id=finding.payment_id,
+        reservation_id=finding.reservation_id,
+        detail=finding.detail,
+    )
+
+
+class ReconciliationController(Controller):
+    path = f"/api/ops/{SLUG}/reconciliation"
+    tags = ["operations"]
+    guards = [requires_admin]
+
+    @get("/", operation_id="getReconciliationReport")
+    async def report(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        runs: Annotated[
+            int, QueryParameter(ge=1, le=100, description="how many of the latest runs")
+        ] = 20,
+        findings: Annotated[
+            int, QueryParameter(ge=1, le=500, description="how many of the latest findings")
+        ] = 100,
+    ) -> ReconciliationReport:
+        """The latest runs and the latest findings (each with what was done about it)."""
+        latest_runs = await db_session.scalars(
+            select(ReconciliationRun)
+            .options(noload(ReconciliationRun.findings))
+            .order_by(ReconciliationRun.started_at.desc())
+            .limit(runs)
+        )
+        latest_findings = await db_session.scalars(
+            select(ReconciliationFinding)
+            .options(noload(ReconciliationFinding.run))
+            .order_by(ReconciliationFinding.created_at.desc(), ReconciliationFinding.id.desc())
+            .limit(findings)
+        )
+        return ReconciliationReport(
+            runs=[run_out(run) for run in latest_runs],
+            findings=[finding_out(finding) for finding in latest_findings],
+        )
+
+    @post(
+        "/runs",
+        operation_id="runReconciliation",
+        status_code=HTTP_201_CREATED,
+        responses=problem_responses(409, description="A run is under way on another replica"),
+    )
+    async def run_now(self, state: State, db_session: NamedDependency[AsyncSession]) -> RunReport:
+        """Compare and repair now, and answer with the run and its findings (it takes as long
+        as the comparison: seconds)."""
+        reconciler: Reconciler = state["reconciler"]
+        run_id = await reconciler.run(ADMIN)
+        if run_id is None:
+            raise ReconciliationBusyError
+        run = await db_session.get_one(ReconciliationRun, run_id)
+        return RunReport(run=run_out(run), findings=[finding_out(f) for f in run.findings])
