@@ -54,8 +54,11 @@ class ReconciliationSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     # One run per interval across all replicas (they share an advisory lock).
     interval_seconds: float = 60.0
-    # Changes younger than this are left to the events still on their way.
-    grace_seconds: float = 60.0
+    # Changes younger than this are left to the events still on their way (delivered in
+    # milliseconds, or within the outbox relay's 2 s back-off). Every repair is idempotent, so
+    # an event that arrives after its repair changes nothing; the grace only keeps findings
+    # to what was really lost (or held up longer than this, as in a broker outage).
+    grace_seconds: float = 15.0
     # Each run starts this much before where the last one stopped.
     overlap_seconds: float = 120.0
     # The first run (or the first after a long outage) looks back this far at most.

@@ -66,10 +66,15 @@ class ReconciliationController(Controller):
         run = report["run"]
         if run.get("error"):
             return refused(request, PAGE, f"The run stopped early: {run['error']}")
+        compared = ", ".join(
+            _count(run[f"{what}s_checked"], what) for what in ("payment", "reservation", "order")
+        )
         return done(
             request,
             PAGE,
-            f"Compared {run['payments_checked']} payments, {run['reservations_checked']}"
-            f" reservations and {run['orders_checked']} orders: {run['repaired']} repaired,"
-            f" {run['unresolved']} for an admin",
+            f"Compared {compared}: {run['repaired']} repaired, {run['unresolved']} for an admin",
         )
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}{'' if number == 1 else 's'}"
