@@ -16,7 +16,12 @@ from shopkit.testing import client_for, migrate
 
 from payment_service.__main__ import MIGRATIONS
 from payment_service.app import create_app
-from payment_service.config import Settings, StripeSettings, load_settings
+from payment_service.config import (
+    ReconciliationSettings,
+    Settings,
+    StripeSettings,
+    load_settings,
+)
 
 # Plain modules beside this file (pytest puts this folder on the path).
 from stripe_standin import API_KEY, StripeServer  # isort: skip
@@ -37,6 +42,8 @@ def settings(
         broker=broker_settings,
         auth=auth_settings,
         stripe=StripeSettings(),  # the sandbox, whatever the environment says
+        # The provider check runs when a test asks (tests/integration/test_stripe_provider.py).
+        reconciliation=ReconciliationSettings(enabled=False),
     )
 
 

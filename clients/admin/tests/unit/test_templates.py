@@ -385,8 +385,20 @@ def test_reconciliation_lists_what_needs_an_admin_findings_and_runs(env: Environ
         open_findings=[unresolved],
         kinds=KINDS,
         actions=ACTIONS,
+        provider={
+            "provider": "stripe",
+            "settlements": [
+                {
+                    "at": "2026-12-07T23:01:00Z",
+                    "event_type": "payment_intent.succeeded",
+                    "payment_id": "0193a5b2-7c1d-7e4f-9a10-00000000b0f1",
+                    "outcome": "succeeded",
+                }
+            ],
+        },
     )
     assert '<button type="submit">Run now</button>' in html
+    assert "<code>payment_intent.succeeded</code>" in html
     assert "Money kept on a cancelled order" in html
     assert "Refund asked of payment-service" in html
     assert "<strong>A confirmed order without its stock</strong>" in html
@@ -394,3 +406,19 @@ def test_reconciliation_lists_what_needs_an_admin_findings_and_runs(env: Environ
     assert 'href="/admin/orders/0193a5b2-7c1d-7e4f-9a10-00000000a0f1"' in html
     assert '<span role="alert">stopped: payment-service is unavailable</span>' in html
     assert "<td>12</td>" in html
+
+
+def test_reconciliation_says_when_payment_service_could_not_be_read(env: Environment) -> None:
+    html = render(
+        env,
+        "reconciliation.html",
+        section="reconciliation",
+        runs=[],
+        findings=[],
+        open_findings=[],
+        kinds=KINDS,
+        actions=ACTIONS,
+        provider={"provider": None, "settlements": [], "error": "not answering"},
+    )
+    assert '<p role="alert">Could not be read: not answering.</p>' in html
+    assert "No run yet." in html

@@ -48,6 +48,24 @@ class StripeSettings(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.api_key)
 
 
+class ReconciliationSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """`RECONCILIATION_*`: how often the payments still open are compared with the payment
+    provider (domain/payments/_provider_check.py)."""
+
+    interval_seconds: float = 60.0
+    # A payment open this long is asked about (a webhook arrives in seconds).
+    stale_seconds: float = 300.0
+    # Payments last changed longer ago than this are no longer asked about.
+    lookback_seconds: float = 86400.0
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if min(self.interval_seconds, self.stale_seconds, self.lookback_seconds) <= 0:
+            raise ValueError(
+                "the reconciliation's interval, staleness and lookback must be positive"
+            )
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings
     database: DatabaseSettings
@@ -57,6 +75,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     http: HttpSettings
     telemetry: TelemetrySettings
     stripe: StripeSettings = msgspec.field(default_factory=StripeSettings)
+    reconciliation: ReconciliationSettings = msgspec.field(default_factory=ReconciliationSettings)
 
 
 def load_settings() -> Settings:
@@ -69,6 +88,7 @@ def load_settings() -> Settings:
         http=from_env(HttpSettings),
         telemetry=from_env(TelemetrySettings),
         stripe=from_env(StripeSettings, prefix="STRIPE_"),
+        reconciliation=from_env(ReconciliationSettings, prefix="RECONCILIATION_"),
     )
 
 

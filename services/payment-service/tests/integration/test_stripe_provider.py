@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,11 +17,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from shopkit.messaging import payload_as
 from shopkit.testing import CollectorFactory
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from stripe_standin import StripeServer
 from support import WEBHOOK_SECRET, Customer, OrderCancelled
 
 from payment_service.config import Settings
+from payment_service.db.models import Payment
+from payment_service.domain.payments._provider_check import ProviderCheck
 from payment_service.domain.payments.providers import StripeProvider
 from payment_service.domain.payments.services import PaymentService
 from payment_service.events.events import PaymentRefunded, PaymentSucceeded
@@ -336,3 +340,68 @@ async def test_a_cancelled_orders_charge_is_refunded_once_at_stripe_even_after_a
     assert [r["amount"] for r in at_stripe] == [2500]
     assert [r["provider_reference"] for r in refunded["refunds"]] == [at_stripe[0]["id"]]
     assert stripe_server.state.refunded[intent_id] == 2500
+
+
+async def test_a_payment_stripe_settled_without_its_webhook_is_settled_by_the_provider_check(
+    stripe_client: AsyncTestClient[Litestar],
+    stripe_settings: Settings,
+    customer: Customer,
+    service_headers: dict[str, str],
+    admin_headers: dict[str, str],
+    stripe_server: StripeServer,
+    event_collector: CollectorFactory,
+) -> None:
+    collector = await event_collector(PaymentSucceeded.event_type)
+    payment = await create(stripe_client, customer, service_headers)
+    waiting = await stripe_client.post(
+        f"{PREFIX}/{payment['id']}/confirm",
+        json={"payment_method": "pm_card_authenticationRequired"},
+        headers=customer.headers,
+    )
+    assert waiting.json()["status"] == "requires_action"
+    # The customer authenticates at Stripe, which captures the money; its webhook is lost.
+    intent = intent_of(stripe_server, payment["id"])
+    intent.update(status="succeeded", amount_received=intent["amount"], next_action=None)
+    engine = create_async_engine(stripe_settings.database.url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        six_minutes_ago = datetime.now(UTC) - timedelta(minutes=6)
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == uuid.UUID(payment["id"]))
+            .values(updated_at=six_minutes_ago)
+        )
+
+    check = ProviderCheck(
+        sessions,
+        StripeProvider(stripe_settings.stripe),
+        interval_seconds=60,
+        stale_seconds=300,
+        lookback_seconds=420,  # this test's payment, not the open ones earlier tests left
+    )
+    try:
+        assert await check.check() == 1
+        assert await check.check() == 0  # settled: no longer open, not asked again
+    finally:
+        await engine.dispose()
+
+    settled = await stripe_client.get(f"{PREFIX}/{payment['id']}", headers=customer.headers)
+    assert settled.json()["status"] == "succeeded"
+    for _ in range(30):
+        event = payload_as((await collector.next(timeout=5)).envelope, PaymentSucceeded)
+        if event.payment_id == payment["id"]:
+            break
+    assert event.payment_id == payment["id"]
+
+    report = await stripe_client.get(
+        "/api/ops/payment-service/provider-check", headers=admin_headers
+    )
+    assert report.status_code == 200, report.text
+    assert report.json()["provider"] == "stripe"
+    (mine,) = [s for s in report.json()["settlements"] if s["payment_id"] == payment["id"]]
+    assert (mine["event_type"], mine["outcome"]) == ("payment_intent.succeeded", "succeeded")
+    assert mine["event_id"] == f"{intent['id']}:reconciled:succeeded"
+    forbidden = await stripe_client.get(
+        "/api/ops/payment-service/provider-check", headers=customer.headers
+    )
+    assert forbidden.status_code == 403

@@ -1,6 +1,8 @@
 """Reconciliation: what order-service's reconciliation compared (orders against payments and
 reservations), each discrepancy it found and what it did about it, and a way to run it now
-(order-service's `/api/ops/order-service/reconciliation`, admins only)."""
+(order-service's `/api/ops/order-service/reconciliation`, admins only); and the payments
+payment-service settled from what the payment provider said when its webhook never came
+(`/api/ops/payment-service/provider-check`)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from admin.pages import done, page, refused
 
 PAGE = "/admin/reconciliation"
 API = "/api/ops/order-service/reconciliation"
-RUNS, FINDINGS = 10, 100
+PROVIDER_API = "/api/ops/payment-service/provider-check"
+RUNS, FINDINGS, SETTLEMENTS = 10, 100, 20
 
 KINDS = {
     "payment_not_applied": "Paid, but the order never heard",
@@ -46,6 +49,10 @@ class ReconciliationController(Controller):
     ) -> Template:
         report = await api.get(API, runs=RUNS, findings=FINDINGS)
         findings = report.get("findings", [])
+        try:
+            provider = await api.get(PROVIDER_API, limit=SETTLEMENTS)
+        except ApiError as exc:  # payment-service away: the rest of the page still helps
+            provider = {"provider": None, "settlements": [], "error": exc.message}
         return page(
             request,
             "reconciliation.html",
@@ -55,6 +62,7 @@ class ReconciliationController(Controller):
             open_findings=[f for f in findings if not f["repaired"]],
             kinds=KINDS,
             actions=ACTIONS,
+            provider=provider,
         )
 
     @post("/run", name="reconciliation.run")

@@ -1,6 +1,7 @@
 """The admin's pact with payment-service (`contracts/pacts/admin-payment-service.json`): the
 dashboard's recent failed payments (the admin list added for it), an order's payment on the
-order page (what decides whether Refund is offered) and refunds, full, partial and refused."""
+order page (what decides whether Refund is offered), refunds, full, partial and refused, and
+the Reconciliation page's payments settled from the provider."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from admin_pacts import BEARER, PROBLEM_JSON, admin_pact, money, problem, timest
 from pact import Pact, match
 
 from admin.controllers.orders import refundable
+from admin.controllers.reconciliation import PROVIDER_API, SETTLEMENTS
 from admin.gateway import Api, ApiError
 from admin.reports import failed_payments
 
@@ -97,6 +99,29 @@ def pact() -> Iterator[Pact]:
         .will_respond_with(409)
         .with_body(problem(409), PROBLEM_JSON)
     )
+    (
+        pact.upon_receiving("a request for the payments settled from what the provider said")
+        .with_request("GET", PROVIDER_API)
+        .with_query_parameter("limit", str(SETTLEMENTS))
+        .with_header("Authorization", BEARER)
+        .will_respond_with(200)
+        .with_body(
+            {
+                # The provider verifies with the sandbox, which settles nothing afterwards.
+                "provider": match.regex("sandbox", regex=r"^(sandbox|stripe)$"),
+                "settlements": match.each_like(
+                    {
+                        "event_type": match.str("payment_intent.succeeded"),
+                        "payment_id": uuid(PAYMENT_ID),
+                        "outcome": match.str("succeeded"),
+                        "at": timestamp(),
+                    },
+                    min=0,
+                ),
+            },
+            "application/json",
+        )
+    )
     yield pact
     write(pact)
 
@@ -132,3 +157,12 @@ async def test_a_refused_refund_reads_as_the_problem_s_detail(api: Api) -> None:
         await api.post(f"/api/payments/{PAYMENT_ID}/refunds", {"amount": 999999})
     assert refused.value.status == 409
     assert refused.value.message == "Why not."
+
+
+async def test_the_reconciliation_page_reads_the_payments_settled_from_the_provider(
+    api: Api,
+) -> None:
+    report = await api.get(PROVIDER_API, limit=SETTLEMENTS)
+    assert report["provider"] in ("sandbox", "stripe")
+    for settlement in report["settlements"]:
+        assert settlement["outcome"]

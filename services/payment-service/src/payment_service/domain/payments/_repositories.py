@@ -112,6 +112,31 @@ class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
         )
         return list(rows.all()), int(total or 0)
 
+    async def open_at_provider(
+        self,
+        provider: str,
+        statuses: Sequence[str],
+        changed_after: datetime,
+        changed_before: datetime,
+        limit: int,
+    ) -> list[Payment]:
+        """Payments of `provider` still in one of `statuses` (open), last changed in the
+        window; oldest first. (Not only those with a confirmation attempt recorded: a process
+        that died after the provider took the confirmation recorded none.)"""
+        rows = await self.session.scalars(
+            select(Payment)
+            .where(
+                Payment.provider == provider,
+                Payment.status.in_(list(statuses)),
+                Payment.provider_reference.is_not(None),
+                Payment.updated_at > changed_after,
+                Payment.updated_at <= changed_before,
+            )
+            .order_by(Payment.updated_at)
+            .limit(limit)
+        )
+        return list(rows.all())
+
 
 class RefundRepository(SQLAlchemyAsyncRepository[Refund]):
     model_type = Refund
@@ -162,3 +187,13 @@ class ProviderEventRepository(SQLAlchemyAsyncRepository[ProviderEventLog]):
                 "now": datetime.now(UTC),
             },
         )
+
+    async def latest_with(self, marker: str, limit: int) -> list[ProviderEventLog]:
+        """The latest events whose id carries `marker` (those the reconciliation read)."""
+        rows = await self.session.scalars(
+            select(ProviderEventLog)
+            .where(ProviderEventLog.event_id.contains(marker))
+            .order_by(ProviderEventLog.created_at.desc())
+            .limit(limit)
+        )
+        return list(rows.all())

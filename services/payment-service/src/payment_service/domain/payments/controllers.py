@@ -10,6 +10,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -26,13 +27,19 @@ from shopkit.db import LimitOffset, Page
 from shopkit.errors import ForbiddenError, InvalidInputError
 from shopkit.money import Money
 from shopkit.openapi_problems import problem_responses
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from payment_service.config import SLUG
 from payment_service.db import models
+from payment_service.domain.payments._repositories import ProviderEventRepository
 from payment_service.domain.payments.deps import provide_payments
+from payment_service.domain.payments.providers import RECONCILED
 from payment_service.domain.payments.schemas import (
     Payment,
     PaymentConfirm,
     PaymentCreate,
+    ProviderCheckReport,
+    ProviderSettlement,
     Refund,
     RefundCreate,
     WebhookReceipt,
@@ -236,3 +243,36 @@ class PaymentController(Controller):
             return WebhookReceipt(received=True, duplicate=False)
         outcome = await payments.settle(event)
         return WebhookReceipt(received=True, duplicate=outcome == "duplicate")
+
+
+class ProviderCheckController(Controller):
+    """`GET /api/ops/payment-service/provider-check` (admins): the payments the reconciliation
+    settled from what the provider said (domain/payments/_provider_check.py), newest first."""
+
+    path = f"/api/ops/{SLUG}/provider-check"
+    tags = ["operations"]
+    guards = [requires_admin]
+
+    @get("/", operation_id="getProviderCheck")
+    async def report(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        state: State,
+        limit: Annotated[int, QueryParameter(ge=1, le=500, description="the latest so many")] = 50,
+    ) -> ProviderCheckReport:
+        rows = await ProviderEventRepository(session=db_session).latest_with(
+            f":{RECONCILED}:", limit
+        )
+        return ProviderCheckReport(
+            provider=state["payment_provider"].name,
+            settlements=[
+                ProviderSettlement(
+                    event_id=row.event_id,
+                    event_type=row.event_type,
+                    payment_id=row.payment_id,
+                    outcome=row.outcome,
+                    at=row.created_at,
+                )
+                for row in rows
+            ],
+        )

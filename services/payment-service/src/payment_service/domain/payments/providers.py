@@ -25,6 +25,8 @@ FAILED: Final = "payment_intent.payment_failed"
 REQUIRES_ACTION: Final = "payment_intent.requires_action"
 REFUNDED: Final = "charge.refunded"
 HANDLED_EVENTS: Final = frozenset({SUCCEEDED, FAILED, REQUIRES_ACTION, REFUNDED})
+# In the id of an event read from the provider by the reconciliation (not a webhook's).
+RECONCILED: Final = "reconciled"
 
 
 class ProviderEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,6 +99,13 @@ class PaymentProvider(Protocol):
     async def cancel(self, reference: str, *, idempotency_key: str) -> None:
         """Cancel an intent that was not paid, so it never can be; `ProviderRefusedError` when
         the provider finds it paid (or otherwise past canceling)."""
+        ...
+
+    async def retrieve(self, reference: str) -> ProviderEvent | None:
+        """What the provider says became of the intent now, as an event, when it is settled
+        (succeeded, or failed); None while it is still open, or when the provider keeps no
+        state of its own. The reconciliation's read: a lost webhook leaves a payment open here
+        that the provider settled."""
         ...
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent | None:
@@ -194,6 +203,10 @@ class SandboxProvider:
         """Nothing to tell: the sandbox keeps no state of its own; the payment row is it."""
         return None
 
+    async def retrieve(self, reference: str) -> ProviderEvent | None:
+        """Nothing to compare: the sandbox settles every confirmation in the call itself."""
+        return None
+
     def parse_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent | None:
         raise WebhooksNotConfiguredError("Stripe is not configured on this deployment.")
 
@@ -288,6 +301,19 @@ class StripeProvider:
             )
         except stripe.StripeError as exc:
             raise _translate(exc) from None
+
+    async def retrieve(self, reference: str) -> ProviderEvent | None:
+        try:
+            intent = await self._client.v1.payment_intents.retrieve_async(reference)
+        except stripe.StripeError as exc:
+            raise _translate(exc) from None
+        status = str(intent.status)
+        settled = status in ("succeeded", "canceled") or (
+            status == "requires_payment_method" and intent.last_payment_error is not None
+        )
+        if not settled:
+            return None
+        return _intent_event(intent.to_dict(), f"{reference}:{RECONCILED}:{status}", self.name)
 
     def parse_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent | None:
         if not self._settings.webhook_secret:

@@ -70,3 +70,19 @@ class Payment(msgspec.Struct):
 class WebhookReceipt(msgspec.Struct):
     received: bool
     duplicate: bool
+
+
+class ProviderSettlement(msgspec.Struct, kw_only=True):
+    """A payment left open here that the provider had settled (its webhook never came), and
+    what applying it did (`outcome`: the payment's new status, or `unchanged:<status>`)."""
+
+    event_id: str
+    event_type: str
+    payment_id: UUID | None
+    outcome: str
+    at: datetime
+
+
+class ProviderCheckReport(msgspec.Struct, kw_only=True):
+    provider: str
+    settlements: list[ProviderSettlement]
