@@ -140,6 +140,7 @@ def main() -> int:
         "windows": [_figures(w, records, outcomes) for w in windows],
         "orders": dict(findings.orders),
         "still_open": findings.still_open, "violations": dict(findings.violations),
+        "reconciled": dict(findings.reconciled),
         "summary": lines,
     }  # fmt: skip
     (runs / f"{time.strftime('%Y%m%d-%H%M%S')}-chaos.json").write_text(json.dumps(run))
@@ -234,6 +235,9 @@ def _report(
         lines.append(f"invariant {invariant:<10} {'OK' if not found else f'{len(found)} VIOLATED'}")
         lines.extend(f"    {detail}" for detail in found[:10])
     lines.append(f"invariant violations: {findings.count}")
+    lines.append("reconciliation during the run: " + (
+        ", ".join(f"{kind} {n}" for kind, n in sorted(findings.reconciled.items()))
+        or "nothing to repair"))  # fmt: skip
     return lines
 
 

@@ -43,6 +43,9 @@ class Findings:
     orders: Counter[str] = field(default_factory=Counter)  # final status -> orders
     still_open: int = 0  # open and still inside their checkout window
     violations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # What order-service's reconciliation found and did during the run: kind -> findings
+    # (repaired or left for an admin). Not a violation: the repair is the shop healing itself.
+    reconciled: Counter[str] = field(default_factory=Counter)
 
     def add(self, invariant: str, detail: str) -> None:
         self.violations[invariant].append(detail)
@@ -66,8 +69,19 @@ def run_orders(since: datetime) -> list[Any]:
     )
 
 
+def reconciliation_findings(since: datetime) -> Counter[str]:
+    rows = fetch(
+        "order",
+        "SELECT kind || CASE WHEN repaired THEN '' ELSE ' (unrepaired)' END, count(*) "
+        "FROM reconciliation_finding WHERE created_at >= $1 GROUP BY 1",
+        since,
+    )
+    return Counter({str(row[0]): int(row[1]) for row in rows})
+
+
 def check(since: datetime, before: StockSnapshot, mail_dir: Path) -> Findings:
     findings = Findings()
+    findings.reconciled = reconciliation_findings(since)
     orders = {o["id"]: o for o in run_orders(since)}
     now = datetime.now(UTC)
     ended = {i for i, o in orders.items() if o["status"] in ENDED}

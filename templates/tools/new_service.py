@@ -179,6 +179,9 @@ def register(slug: str, placed: Placement) -> None:
         f'database = "{placed.database}"\n'
         f"routes = [{routes}]\n"
         f'team = "{placed.team}"\n'
+        # Two serving processes, as every service: one keeps answering while the other is
+        # restarted after a crash.
+        "processes = 2\n"
     )
     with REGISTRY.open("a", encoding="utf-8") as handle:
         handle.write(entry)
