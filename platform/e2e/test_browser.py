@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import GATEWAY, ROOT, Gateway, eventually
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from test_checkout import _order, _status
 
 pytestmark = pytest.mark.e2e
 
@@ -381,3 +382,27 @@ def test_the_admin_refuses_a_shopper(page: Page) -> None:
     shot(page, "26-admin-refuses-shopper")
     page.goto("/admin/orders")
     page.wait_for_url(re.compile(r"/admin/login"))  # and the refusal left no session behind
+
+
+def test_an_order_whose_payment_was_not_confirmed_at_checkout_is_paid_from_its_page(
+    page: Page, shop: Gateway, headphones: dict[str, Any]
+) -> None:
+    """As when payment-service was away at checkout: the order waits with nothing charged, and
+    its page offers Pay now."""
+    variant = headphones["variants"][0]
+    page.goto("/register")
+    email = _register_in_browser(page)
+    page.wait_for_url(lambda url: "/register" not in url)
+    token = shop.login(email, PASSWORD)
+    order = _order(shop, token, variant["sku"])  # placed, its payment not confirmed
+    eventually(lambda: _status(shop, token, order["id"]) == "awaiting_payment", seconds=10)
+
+    page.goto(f"/orders/{order['id']}")
+    pay = page.get_by_role("button", name="Pay now")
+    expect(pay).to_be_visible()
+    page.get_by_label("Test payment method").select_option("pm_card_visa")
+    shot(page, "12-pay-now")
+    pay.click()
+    expect(page.get_by_test_id("order-status")).to_have_text("confirmed", timeout=LIVE)
+    expect(page.get_by_role("button", name="Pay now")).to_have_count(0)
+    assert _status(shop, token, order["id"]) == "confirmed"

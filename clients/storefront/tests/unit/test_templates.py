@@ -263,3 +263,35 @@ def test_the_csp_guard_sees_what_the_policy_blocks(
     for html in bad:
         assert csp_blocked(html), html
     assert csp_blocked('<html><script src="/static/app.js" defer></script></html>') == []
+
+
+def test_an_order_waiting_for_its_payment_offers_pay_now(render: Any) -> None:
+    order = {
+        "id": "o1",
+        "status": "awaiting_payment",
+        "currency": "EUR",
+        "total": {"amount": 5, "currency": "EUR"},
+        "lines": [],
+        "history": [],
+        "shipping_address": {
+            "name": "A",
+            "line1": "B",
+            "postal_code": "1",
+            "city": "C",
+            "country": "DE",
+        },
+    }
+    waiting = render(
+        "order.html",
+        order=order,
+        progress=status_view(order),
+        payable=True,
+        methods=TEST_METHODS,
+        default_method="pm_card_visa",
+    )
+    assert 'action="/orders/o1/pay"' in waiting
+    assert '<button type="submit" class="primary">Pay now</button>' in waiting
+    assert '<option value="pm_card_visa" selected>Visa</option>' in waiting
+    assert waiting.count('name="_csrf"') == 3  # Pay now, Cancel order and Log out
+    paid = render("order.html", order=order, progress=status_view(order), payable=False)
+    assert "Pay now" not in paid

@@ -4,7 +4,6 @@ it is submitted (the form carries its own Idempotency-Key), then the payment is 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -17,18 +16,13 @@ from litestar.response import Redirect, Template
 
 from storefront import carts
 from storefront.api import NotLoggedIn
-from storefront.controllers.orders import order_and_etag
-from storefront.gateway import ApiError, ServiceUnavailable
+from storefront.gateway import ApiError
 from storefront.money import normalise_currency
 from storefront.pages import Shop
+from storefront.paying import pay_order
 from storefront.payments import DEFAULT_METHOD, TEST_METHODS, TOKENS
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-PAYMENT_PATIENCE = 15  # seconds the checkout waits for a payment order-service still prepares
-UNREACHABLE = (
-    "Your order is placed, but we could not reach the payment service. "
-    "Nothing has been charged; the order is cancelled if it is not paid."
-)
 
 COUNTRIES = {
     "AT": "Austria", "AU": "Australia", "BE": "Belgium", "CA": "Canada", "CH": "Switzerland",
@@ -105,48 +99,8 @@ class CheckoutController(Controller):
             form["idempotency_key"] = uuid.uuid4().hex  # this attempt made no order
             return await _render(shop, await carts.load(shop), form, exc.messages(), 422)
         shop.session.set_cart(shop.session.cart_id, 0)  # the order empties the cart
-        await _pay(shop, order, form["payment_method"])
+        await pay_order(shop, order, form["payment_method"])
         return shop.redirect(f"/orders/{quote(str(order['id']), safe='')}")
-
-
-async def _payment_of(shop: NamedDependency[Shop], order: dict[str, Any]) -> str | None:
-    """The order's payment id; an order placed while payment-service was away gets it a moment
-    later (order-service creates it once payment-service answers): followed for up to
-    PAYMENT_PATIENCE seconds, else None."""
-    deadline = time.monotonic() + PAYMENT_PATIENCE
-    seen: str | None = None
-    while order.get("payment_id") is None:
-        left = int(deadline - time.monotonic())
-        if left < 1:
-            return None
-        try:
-            now, seen = await order_and_etag(shop, str(order["id"]), seen=seen, wait_seconds=left)
-        except (ApiError, ServiceUnavailable):
-            await asyncio.sleep(1)
-            continue
-        order = now or order
-    return str(order["payment_id"])
-
-
-async def _pay(shop: NamedDependency[Shop], order: dict[str, Any], method: str) -> None:
-    """Confirm the payment; a decline is told on the order page (the saga cancels the order)."""
-    payment_id = await _payment_of(shop, order)
-    if not payment_id:
-        shop.session.flash(UNREACHABLE, error=True)
-        return
-    try:
-        payment = await shop.api.post(
-            f"/api/payments/{quote(str(payment_id), safe='')}/confirm",
-            {"payment_method": method},
-            auth=True,
-        )
-    except (ApiError, ServiceUnavailable):
-        shop.session.flash(UNREACHABLE, error=True)
-        return
-    if payment.get("status") == "failed":
-        shop.session.note_declined(str(order["id"]))  # told once, on the order page
-    else:
-        shop.session.flash("Thank you! Your order is placed.")
 
 
 def _validate(form: dict[str, str]) -> list[str]:

@@ -8,21 +8,21 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from storefront.api import NotLoggedIn, result
+from storefront.api import NotLoggedIn
 from storefront.gateway import ApiError, ServiceUnavailable
 from storefront.pages import Shop
+from storefront.paying import CANCELLABLE, awaits_confirmation, order_and_etag, pay_order
+from storefront.payments import DEFAULT_METHOD, TEST_METHODS, TOKENS
 from storefront.templating import status_label, when
 
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 10
 # The states after which the page stops polling: nothing changes them without staff.
 SETTLED = frozenset({"confirmed", "cancelled", "shipped", "delivered", "refunded"})
-CANCELLABLE = frozenset({"pending", "awaiting_payment"})  # before any money is taken
-# How long the status endpoint holds its answer for the order's next change (the API's own
-# limit, ORDER_WAIT_MAX_SECONDS, is 20 s); the page then asks again.
-WAIT_SECONDS = 20
 
 
 DECLINED = (
@@ -91,8 +91,29 @@ class OrdersController(Controller):
                 "order": order,
                 "etag": etag,
                 "progress": status_view(order, shop.session.pop_declined(str(order["id"]))),
+                "payable": await awaits_confirmation(shop, order),
+                "methods": TEST_METHODS,
+                "default_method": DEFAULT_METHOD,
             },
         )
+
+    @post("/{order_id:str}/pay", operation_id="payOrder", status_code=303)
+    async def pay(
+        self, shop: NamedDependency[Shop], order_id: FromPath[str], data: Form
+    ) -> Redirect:
+        """Pay an order whose payment was not confirmed at checkout (payment-service was away,
+        or the order's payment came later): the same confirmation as the checkout's."""
+        page = f"/orders/{quote(order_id, safe='')}"
+        method = str(data.get("payment_method", "")).strip()
+        if method not in TOKENS:
+            shop.session.flash("Choose a test payment method.", error=True)
+            return shop.redirect(page)
+        order, _ = await order_and_etag(shop, order_id)
+        if not await awaits_confirmation(shop, order):
+            shop.session.flash("This order is not waiting for a payment.", error=True)
+            return shop.redirect(page)
+        await pay_order(shop, order, method)
+        return shop.redirect(page)
 
     @get("/{order_id:str}/status", operation_id="orderStatus")
     async def status(
@@ -123,31 +144,3 @@ class OrdersController(Controller):
         except ApiError as exc:
             shop.session.flash(" ".join(exc.messages()), error=True)
         return shop.redirect(f"/orders/{quote(order_id, safe='')}")
-
-
-async def order_and_etag(
-    shop: NamedDependency[Shop],
-    order_id: str,
-    *,
-    seen: str | None = None,
-    wait_seconds: int = WAIT_SECONDS,
-) -> tuple[Any, str | None]:
-    """The order and its ETag; with `seen` (an ETag), None and that ETag when the order is
-    still so after waiting up to `wait_seconds` for it to change."""
-    wait = {"If-None-Match": seen, "Prefer": f"wait={wait_seconds}"} if seen else None
-    answer = await shop.api.respond(
-        "GET",
-        f"/api/orders/{quote(order_id, safe='')}",
-        auth=True,
-        headers=wait,
-        read_timeout=wait_seconds + 10 if seen else None,
-    )
-    etag = answer.headers.get("etag")
-    if answer.status_code == 304:
-        return None, etag or seen
-    try:
-        return result(answer), etag
-    except ApiError as exc:
-        if exc.status_code in (400, 422):  # not an order id at all
-            raise ApiError(404, exc.problem) from None
-        raise
