@@ -169,45 +169,31 @@ def payment_pact() -> Pact:
         .will_respond_with(201)
         .with_body({"id": match.str(PAYMENT_ID)}, "application/json")
     )
-    (
-        pact.upon_receiving(
-            "a request by order-service's reconciliation for the payments that succeeded in a"
-            " window of time"
+    captured = {
+        "payment_id": LOST_PAYMENT_ID,
+        "order_id": LOST_ORDER_ID,
+        "amount": LOST_TOTAL,
+        "currency": "USD",
+    }
+    for asked, query in (
+        (
+            "the payments that succeeded in a window of time",
+            {"status": "succeeded", "changed_after": SINCE, "changed_before": UNTIL},
+        ),
+        (
+            "the payments of cancelled orders",
+            {"order_id": match.regex(LOST_ORDER_ID, regex=UUID_RE)},
+        ),
+    ):
+        (
+            pact.upon_receiving(f"a request by order-service's reconciliation for {asked}")
+            .given("a captured payment exists", **captured)
+            .with_request("GET", "/api/payments")
+            .with_header("Authorization", BEARER)
+            .with_query_parameters({**query, **FIRST_PAGE})
+            .will_respond_with(200)
+            .with_body(_payment_page(), "application/json")
         )
-        .given(
-            "a captured payment exists",
-            payment_id=LOST_PAYMENT_ID,
-            order_id=LOST_ORDER_ID,
-            amount=LOST_TOTAL,
-            currency="USD",
-        )
-        .with_request("GET", "/api/payments")
-        .with_header("Authorization", BEARER)
-        .with_query_parameters(
-            {"status": "succeeded", "changed_after": SINCE, "changed_before": UNTIL, **FIRST_PAGE}
-        )
-        .will_respond_with(200)
-        .with_body(_payment_page(), "application/json")
-    )
-    (
-        pact.upon_receiving(
-            "a request by order-service's reconciliation for the payments of cancelled orders"
-        )
-        .given(
-            "a captured payment exists",
-            payment_id=LOST_PAYMENT_ID,
-            order_id=LOST_ORDER_ID,
-            amount=LOST_TOTAL,
-            currency="USD",
-        )
-        .with_request("GET", "/api/payments")
-        .with_header("Authorization", BEARER)
-        .with_query_parameters(
-            {"order_id": match.regex(LOST_ORDER_ID, regex=UUID_RE), **FIRST_PAGE}
-        )
-        .will_respond_with(200)
-        .with_body(_payment_page(), "application/json")
-    )
     for description, event_type, payload in (
         (
             "a payment.succeeded event",
