@@ -3,19 +3,24 @@
 A periodic job (an expiry sweeper, a retry loop) runs in every replica; it must therefore be
 safe to run concurrently, typically by claiming rows with `FOR UPDATE SKIP LOCKED`. A failing
 run is logged and the loop carries on at the next interval: one bad row never stops the job.
+A job that must run in one place at a time (a reconciliation that asks other services) holds
+`exclusive(session_maker, name)`, a PostgreSQL advisory lock, while it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-__all__ = ["periodic"]
+__all__ = ["exclusive", "lock_key", "periodic"]
 
 _logger = structlog.get_logger("shopkit.tasks")
 
@@ -46,3 +51,21 @@ def periodic(
                 await task
 
     return lifespan
+
+
+def lock_key(name: str) -> int:
+    """The advisory lock key of `name`: a stable signed 64-bit number."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@asynccontextmanager
+async def exclusive(
+    session_maker: async_sessionmaker[AsyncSession], name: str
+) -> AsyncIterator[AsyncSession | None]:
+    """Hold the PostgreSQL advisory lock `name` for the block, across every process and replica
+    that shares the database: yields the session whose transaction holds it (read through it
+    if you like; write in sessions of your own), or None at once when another holder has it.
+    The lock ends with the block, or with the connection if the process dies."""
+    async with session_maker() as session, session.begin():
+        taken = await session.scalar(select(func.pg_try_advisory_xact_lock(lock_key(name))))
+        yield session if taken else None

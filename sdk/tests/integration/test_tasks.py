@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from shopkit.tasks import periodic
+from shopkit.tasks import exclusive, lock_key, periodic
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 pytestmark = pytest.mark.integration
 
@@ -35,3 +36,21 @@ def test_a_non_positive_interval_is_refused() -> None:
 
     with pytest.raises(ValueError, match="interval"):
         periodic("bad", 0, job)
+
+
+async def test_an_exclusive_job_runs_in_one_place_at_a_time(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    sessions = async_sessionmaker(engine)
+    try:
+        async with exclusive(sessions, "test-reconciliation") as first:
+            assert first is not None
+            async with exclusive(sessions, "test-reconciliation") as second:
+                assert second is None  # another replica is running it
+            async with exclusive(sessions, "test-another-job") as other:
+                assert other is not None  # a job of another name is not held up
+        async with exclusive(sessions, "test-reconciliation") as again:
+            assert again is not None  # released with the block
+    finally:
+        await engine.dispose()
+    assert lock_key("test-reconciliation") == lock_key("test-reconciliation")
+    assert -(2**63) <= lock_key("x") < 2**63
