@@ -18,6 +18,7 @@ from conftest import ADDRESS, app_for
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from shopkit.auth import ServiceTokenProvider
+from shopkit.tasks import lock_key
 from shopkit.testing import client_for
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -34,7 +35,7 @@ from upstream_pacts import (
 
 from order_service.config import ReconciliationSettings, Settings
 from order_service.db import models
-from order_service.domain.reconciliation._reconciler import LOCK_KEY
+from order_service.domain.reconciliation._reconciler import LOCK
 
 pytestmark = pytest.mark.integration
 
@@ -187,11 +188,13 @@ async def test_only_admins_see_or_run_it_and_one_run_at_a_time(
     assert bad.status_code == 422
 
     async with engine.connect() as other_replica:
-        await other_replica.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+        await other_replica.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(LOCK)})
         try:
             busy = await client.post(f"{PATH}/runs", headers=admin_headers)
         finally:
-            await other_replica.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            await other_replica.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(LOCK)}
+            )
     assert busy.status_code == 409
     assert busy.headers["content-type"] == "application/problem+json"
     assert busy.json()["code"] == "reconciliation-running"

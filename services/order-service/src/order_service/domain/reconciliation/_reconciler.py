@@ -3,14 +3,14 @@ inventory-service's reservations, repairs what a lost event left behind, and rec
 and each finding (`reconciliation_run`, `reconciliation_finding`) for the admin's
 Reconciliation page.
 
-Once at a time: a run holds a PostgreSQL advisory lock for as long as it lasts, so the replicas
-that all schedule it never run two at once; a scheduled run is skipped when any replica ran one
-less than an interval ago. A run compares the changes made in a window of time: from where the
-last complete run stopped (less an overlap) to `grace_seconds` ago, so events still on their way
-are not taken for lost ones. A run that cannot reach a service stops, records why, and the next
-one covers its window again. Every repair is idempotent: applying a payment twice, asking twice
-for a refund, or releasing a reservation twice changes nothing more.
-"""
+Once at a time: a run holds a PostgreSQL advisory lock (`shopkit.tasks.exclusive`) for as long
+as it lasts, so the replicas that all schedule it never run two at once; a scheduled run is
+skipped when any replica ran one less than an interval ago. A run compares the changes made in a
+window of time: from where the last complete run stopped (less an overlap) to `grace_seconds`
+ago, so events still on their way are not taken for lost ones. A run that cannot reach a service
+stops, records why, and the next one covers its window again. Every repair is idempotent:
+applying a payment twice, asking twice for a refund, or releasing a reservation twice changes
+nothing more."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typing import Any
 import structlog
 from shopkit.errors import DomainError
 from shopkit.http import ServiceUnavailable
-from shopkit.tasks import periodic
+from shopkit.tasks import exclusive, periodic
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -49,7 +49,7 @@ from order_service.domain.reconciliation._ledgers import (
 
 _logger = structlog.get_logger("order_service.reconciliation")
 
-LOCK_KEY = 0x0D5E_C04C  # the advisory lock only one run at a time holds
+LOCK = "order-service.reconciliation"  # the advisory lock one run at a time holds
 SCHEDULE, ADMIN = "schedule", "admin"
 _VIEW_COLUMNS = (
     Order.id,
@@ -117,9 +117,8 @@ class Reconciler:
     async def run(self, trigger: str) -> uuid.UUID | None:
         """Compare once; the run's id, or None when another replica holds the lock (or, for a
         scheduled run, ran one less than an interval ago)."""
-        async with self._session_maker() as guard, guard.begin():
-            locked = await guard.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY)))
-            if not locked:
+        async with exclusive(self._session_maker, LOCK) as guard:
+            if guard is None:
                 return None
             now = datetime.now(UTC)
             if trigger == SCHEDULE and await self._ran_lately(guard, now):

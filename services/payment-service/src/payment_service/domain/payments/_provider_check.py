@@ -3,16 +3,15 @@ and settles those the provider settled: what a lost webhook (or a process that d
 the provider's answer and our commit) leaves behind. Part of the reconciliation; order-service
 compares orders with payments and reservations.
 
-Once at a time: a check holds a PostgreSQL advisory lock, so the replicas that all schedule it
-never ask the provider twice. A payment open for more than `stale_seconds` (and changed within
-`lookback_seconds`) is asked about, oldest first, at most `BATCH` per check. What the provider
-says is applied by `PaymentService.settle`, exactly as its webhook would have been (an event id
-of its own, `<intent>:reconciled:<status>`, so it is applied once), which publishes
-`payment.succeeded` / `payment.failed` for order-service. Each settlement is kept in the
-provider event log; `GET /api/ops/payment-service/provider-check` lists them for admins.
-The sandbox provider keeps no state of its own (it settles in the call), so there it compares
-nothing.
-"""
+Once at a time: a check holds a PostgreSQL advisory lock (`shopkit.tasks.exclusive`), so the
+replicas that all schedule it never ask the provider twice. A payment open for more than
+`stale_seconds` (and changed within `lookback_seconds`) is asked about, oldest first, at most
+`BATCH` per check. What the provider says is applied by `PaymentService.settle`, exactly as its
+webhook would have been (an event id of its own, `<intent>:reconciled:<status>`, so it is
+applied once), which publishes `payment.succeeded` / `payment.failed` for order-service. Each
+settlement is kept in the provider event log; `GET /api/ops/payment-service/provider-check`
+lists them for admins. The sandbox provider keeps no state of its own (it settles in the call),
+so there it compares nothing."""
 
 from __future__ import annotations
 
@@ -24,8 +23,7 @@ from typing import Any
 import structlog
 from shopkit.errors import DomainError
 from shopkit.http import ServiceUnavailable
-from shopkit.tasks import periodic
-from sqlalchemy import func, select
+from shopkit.tasks import exclusive, periodic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from payment_service.domain.payments._repositories import PaymentRepository
@@ -33,7 +31,7 @@ from payment_service.domain.payments.providers import PaymentProvider, SandboxPr
 from payment_service.domain.payments.services import OPEN, PaymentService
 
 _logger = structlog.get_logger("payment_service.provider_check")
-LOCK_KEY = 0x0D5E_C05A
+LOCK = "payment-service.provider-check"
 BATCH = 100
 
 
@@ -61,8 +59,8 @@ class ProviderCheck:
         another replica is checking, or there is nothing to ask)."""
         if isinstance(self._provider, SandboxProvider):
             return None
-        async with self._session_maker() as guard, guard.begin():
-            if not await guard.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))):
+        async with exclusive(self._session_maker, LOCK) as guard:
+            if guard is None:
                 return None
             now = datetime.now(UTC)
             stale = await PaymentRepository(session=guard).open_at_provider(
