@@ -22,8 +22,10 @@ __all__ = [
     "RedisSettings",
     "ServiceClientSettings",
     "ServiceSettings",
+    "SharedSettings",
     "TelemetrySettings",
     "from_env",
+    "settings_from_env",
 ]
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -176,14 +178,65 @@ def from_env(
 
     Bad values raise `msgspec.ValidationError` naming the field, at start-up, not later.
     """
-    env = os.environ if environ is None else environ
     prefix = prefix if prefix is not None else _PREFIXES.get(settings_type, "")
+    return _read(settings_type, prefix, os.environ if environ is None else environ, defaults)
+
+
+def _read(settings_type: type[S], prefix: str, env: Mapping[str, str], defaults: Any) -> S:
     values: dict[str, Any] = dict(defaults)
     for field in msgspec.structs.fields(settings_type):
         key = f"{prefix}{field.name}".upper()
         if key in env:
             values[field.name] = _coerce(env[key], field.type)
     return msgspec.convert(values, settings_type, strict=False)
+
+
+class SharedSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """The groups every service has. A service's `Settings` subclasses it and lists only its
+    own groups; `settings_from_env` reads them all."""
+
+    service: ServiceSettings
+    database: DatabaseSettings
+    broker: BrokerSettings
+    auth: AuthSettings
+    redis: RedisSettings
+    http: HttpSettings
+    telemetry: TelemetrySettings
+
+
+def settings_from_env(
+    settings_type: type[S],
+    *,
+    environ: Mapping[str, str] | None = None,
+    **defaults: Mapping[str, Any],
+) -> S:
+    """Every group (Struct field) of `settings_type`, each read by `from_env`: the SDK's groups
+    under their own prefixes (`SERVICE_`, `DATABASE_`, `OTEL_`, ...), any other group under its
+    field's name (`order` -> `ORDER_`, `cart_service` -> `CART_SERVICE_`). What the environment
+    leaves unset comes from `defaults[<field>]` (the service's name, version and port, its
+    database URL), else from the field's own default.
+
+        settings_from_env(
+            Settings,
+            service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+            database={"url": DEFAULT_DATABASE_URL},
+        )
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in msgspec.structs.fields(settings_type):
+        group = field.type
+        if not (isinstance(group, type) and issubclass(group, msgspec.Struct)):
+            raise TypeError(f"{settings_type.__name__}.{field.name} is not a settings group")
+        base: dict[str, Any] = {}
+        if field.default is not msgspec.NODEFAULT:
+            base = msgspec.structs.asdict(field.default)
+        elif field.default_factory is not msgspec.NODEFAULT:
+            base = msgspec.structs.asdict(field.default_factory())
+        base.update(defaults.get(field.name, {}))
+        prefix = _PREFIXES.get(group, f"{field.name.upper()}_")
+        values[field.name] = _read(group, prefix, env, base)
+    return settings_type(**values)
 
 
 @lru_cache(maxsize=32)
