@@ -9,14 +9,8 @@ from functools import lru_cache
 
 import msgspec
 from shopkit.config import (
-    AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    RedisSettings,
-    ServiceSettings,
-    TelemetrySettings,
-    from_env,
+    SharedSettings,
+    settings_from_env,
 )
 
 from cart_service import __version__
@@ -61,14 +55,9 @@ class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    service: ServiceSettings
-    database: DatabaseSettings
-    broker: BrokerSettings
-    auth: AuthSettings
-    redis: RedisSettings
-    http: HttpSettings
-    telemetry: TelemetrySettings
+class Settings(SharedSettings, frozen=True, kw_only=True):
+    """The SDK's groups (`SharedSettings`) and this service's own."""
+
     cart: CartSettings = msgspec.field(default_factory=CartSettings)
     product_service: UpstreamSettings = msgspec.field(
         default_factory=lambda: UpstreamSettings(base_url=DEFAULT_PRODUCT_URL)
@@ -79,21 +68,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def load_settings() -> Settings:
-    return Settings(
-        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
-        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
-        broker=from_env(BrokerSettings),
-        auth=from_env(AuthSettings),
-        redis=from_env(RedisSettings),
-        http=from_env(HttpSettings),
-        telemetry=from_env(TelemetrySettings),
-        cart=from_env(CartSettings, prefix="CART_"),
-        product_service=from_env(
-            UpstreamSettings, prefix="PRODUCT_SERVICE_", base_url=DEFAULT_PRODUCT_URL
-        ),
-        inventory_service=from_env(
-            UpstreamSettings, prefix="INVENTORY_SERVICE_", base_url=DEFAULT_INVENTORY_URL
-        ),
+    return settings_from_env(
+        Settings,
+        service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+        database={"url": DEFAULT_DATABASE_URL},
     )
 
 

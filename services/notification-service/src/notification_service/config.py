@@ -11,14 +11,8 @@ from functools import lru_cache
 
 import msgspec
 from shopkit.config import (
-    AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    RedisSettings,
-    ServiceSettings,
-    TelemetrySettings,
-    from_env,
+    SharedSettings,
+    settings_from_env,
 )
 
 from notification_service import __version__
@@ -90,14 +84,9 @@ class TwilioSettings(msgspec.Struct, frozen=True, kw_only=True):
         return bool(self.account_sid and self.auth_token and self.sender)
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    service: ServiceSettings
-    database: DatabaseSettings
-    broker: BrokerSettings
-    auth: AuthSettings
-    redis: RedisSettings
-    http: HttpSettings
-    telemetry: TelemetrySettings
+class Settings(SharedSettings, frozen=True, kw_only=True):
+    """The SDK's groups (`SharedSettings`) and this service's own."""
+
     notify: NotifySettings = msgspec.field(default_factory=NotifySettings)
     storefront: StorefrontSettings = msgspec.field(default_factory=StorefrontSettings)
     smtp: SmtpSettings = msgspec.field(default_factory=SmtpSettings)
@@ -107,19 +96,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 def load_settings() -> Settings:
     twilio_sender = {"sender": os.environ["TWILIO_FROM"]} if "TWILIO_FROM" in os.environ else {}
-    return Settings(
-        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
-        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
-        broker=from_env(BrokerSettings),
-        auth=from_env(AuthSettings),
-        redis=from_env(RedisSettings),
-        http=from_env(HttpSettings),
-        telemetry=from_env(TelemetrySettings),
-        notify=from_env(NotifySettings, prefix="NOTIFY_"),
-        storefront=from_env(StorefrontSettings, prefix="STOREFRONT_"),
-        smtp=from_env(SmtpSettings, prefix="SMTP_"),
-        sendgrid=from_env(SendGridSettings, prefix="SENDGRID_"),
-        twilio=from_env(TwilioSettings, prefix="TWILIO_", **twilio_sender),
+    return settings_from_env(
+        Settings,
+        service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+        database={"url": DEFAULT_DATABASE_URL},
+        twilio=twilio_sender,
     )
 
 

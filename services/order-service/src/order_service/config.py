@@ -9,15 +9,9 @@ from functools import lru_cache
 
 import msgspec
 from shopkit.config import (
-    AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    RedisSettings,
     ServiceClientSettings,
-    ServiceSettings,
-    TelemetrySettings,
-    from_env,
+    SharedSettings,
+    settings_from_env,
 )
 
 from order_service import __version__
@@ -96,14 +90,9 @@ class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    service: ServiceSettings
-    database: DatabaseSettings
-    broker: BrokerSettings
-    auth: AuthSettings
-    redis: RedisSettings
-    http: HttpSettings
-    telemetry: TelemetrySettings
+class Settings(SharedSettings, frozen=True, kw_only=True):
+    """The SDK's groups (`SharedSettings`) and this service's own."""
+
     # How order-service proves who it is to user-service, for the service token it creates
     # payments with (`SERVICE_CLIENT_*`).
     service_client: ServiceClientSettings = msgspec.field(default_factory=ServiceClientSettings)
@@ -117,30 +106,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def load_settings() -> Settings:
-    return Settings(
-        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
-        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
-        broker=from_env(BrokerSettings),
-        auth=from_env(AuthSettings),
-        redis=from_env(RedisSettings),
-        http=from_env(HttpSettings),
-        telemetry=from_env(TelemetrySettings),
-        service_client=from_env(ServiceClientSettings),
-        order=from_env(OrderSettings, prefix="ORDER_"),
-        admission=from_env(AdmissionSettings, prefix="ADMISSION_"),
-        reconciliation=from_env(ReconciliationSettings, prefix="RECONCILIATION_"),
-        cart_service=from_env(
-            UpstreamSettings, prefix="CART_SERVICE_", base_url="http://127.0.0.1:3003"
-        ),
-        product_service=from_env(
-            UpstreamSettings, prefix="PRODUCT_SERVICE_", base_url="http://127.0.0.1:3002"
-        ),
-        payment_service=from_env(
-            UpstreamSettings, prefix="PAYMENT_SERVICE_", base_url="http://127.0.0.1:3005"
-        ),
-        inventory_service=from_env(
-            UpstreamSettings, prefix="INVENTORY_SERVICE_", base_url="http://127.0.0.1:3006"
-        ),
+    return settings_from_env(
+        Settings,
+        service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+        database={"url": DEFAULT_DATABASE_URL},
     )
 
 

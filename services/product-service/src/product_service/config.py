@@ -9,14 +9,8 @@ from functools import lru_cache
 
 import msgspec
 from shopkit.config import (
-    AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    RedisSettings,
-    ServiceSettings,
-    TelemetrySettings,
-    from_env,
+    SharedSettings,
+    settings_from_env,
 )
 
 from product_service import __version__
@@ -35,27 +29,17 @@ class CatalogSettings(msgspec.Struct, frozen=True, kw_only=True):
     http_max_age_seconds: int = 30
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    service: ServiceSettings
-    database: DatabaseSettings
-    broker: BrokerSettings
-    auth: AuthSettings
-    redis: RedisSettings
-    http: HttpSettings
-    telemetry: TelemetrySettings
+class Settings(SharedSettings, frozen=True, kw_only=True):
+    """The SDK's groups (`SharedSettings`) and this service's own."""
+
     catalog: CatalogSettings = msgspec.field(default_factory=CatalogSettings)
 
 
 def load_settings() -> Settings:
-    return Settings(
-        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
-        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
-        broker=from_env(BrokerSettings),
-        auth=from_env(AuthSettings),
-        redis=from_env(RedisSettings),
-        http=from_env(HttpSettings),
-        telemetry=from_env(TelemetrySettings),
-        catalog=from_env(CatalogSettings, prefix="CATALOG_"),
+    return settings_from_env(
+        Settings,
+        service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+        database={"url": DEFAULT_DATABASE_URL},
     )
 
 

@@ -12,14 +12,8 @@ from typing import Annotated
 import msgspec
 from shopkit.auth import dev_client_secret
 from shopkit.config import (
-    AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    RedisSettings,
-    ServiceSettings,
-    TelemetrySettings,
-    from_env,
+    SharedSettings,
+    settings_from_env,
 )
 
 from user_service import __version__
@@ -126,14 +120,9 @@ class DemoSettings(msgspec.Struct, frozen=True, kw_only=True):
     shopper_password: str = "shopkit-shopper-2026"
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    service: ServiceSettings
-    database: DatabaseSettings
-    broker: BrokerSettings
-    auth: AuthSettings
-    redis: RedisSettings
-    http: HttpSettings
-    telemetry: TelemetrySettings
+class Settings(SharedSettings, frozen=True, kw_only=True):
+    """The SDK's groups (`SharedSettings`) and this service's own."""
+
     identity: IdentitySettings = msgspec.field(default_factory=IdentitySettings)
     demo: DemoSettings = msgspec.field(default_factory=DemoSettings)
 
@@ -156,16 +145,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def load_settings() -> Settings:
-    return Settings(
-        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
-        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
-        broker=from_env(BrokerSettings),
-        auth=from_env(AuthSettings),
-        redis=from_env(RedisSettings),
-        http=from_env(HttpSettings),
-        telemetry=from_env(TelemetrySettings),
-        identity=from_env(IdentitySettings, prefix="IDENTITY_"),
-        demo=from_env(DemoSettings, prefix="DEMO_"),
+    return settings_from_env(
+        Settings,
+        service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+        database={"url": DEFAULT_DATABASE_URL},
     )
 
 

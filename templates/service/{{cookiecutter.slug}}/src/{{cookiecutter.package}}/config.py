@@ -1,4 +1,4 @@
-"""This service's settings: the SDK's groups, read from the environment once.
+"""This service's settings: the SDK's groups plus its own, read from the environment once.
 
 The only module that reads the environment. Every default works for local development.
 """
@@ -7,17 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import msgspec
-from shopkit.config import (
-    AuthSettings,
-    BrokerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    RedisSettings,
-    ServiceSettings,
-    TelemetrySettings,
-    from_env,
-)
+from shopkit.config import SharedSettings, settings_from_env
 
 from {{ cookiecutter.package }} import __version__
 
@@ -26,25 +16,17 @@ DEFAULT_PORT = {{ cookiecutter.port }}
 DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.database }}"
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    service: ServiceSettings
-    database: DatabaseSettings
-    broker: BrokerSettings
-    auth: AuthSettings
-    redis: RedisSettings
-    http: HttpSettings
-    telemetry: TelemetrySettings
+class Settings(SharedSettings, frozen=True, kw_only=True):
+    """The SDK's groups (`SharedSettings`) and this service's own: add a group as a field
+    (`orders: OrderSettings = msgspec.field(default_factory=OrderSettings)`), read from
+    `ORDERS_*` by `settings_from_env`."""
 
 
 def load_settings() -> Settings:
-    return Settings(
-        service=from_env(ServiceSettings, name=SLUG, version=__version__, port=DEFAULT_PORT),
-        database=from_env(DatabaseSettings, url=DEFAULT_DATABASE_URL),
-        broker=from_env(BrokerSettings),
-        auth=from_env(AuthSettings),
-        redis=from_env(RedisSettings),
-        http=from_env(HttpSettings),
-        telemetry=from_env(TelemetrySettings),
+    return settings_from_env(
+        Settings,
+        service={"name": SLUG, "version": __version__, "port": DEFAULT_PORT},
+        database={"url": DEFAULT_DATABASE_URL},
     )
 
 
