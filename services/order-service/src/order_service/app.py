@@ -1,24 +1,11 @@
-"""The app: the SDK's service defaults plus this service's controllers and event handlers."""
+"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, Redis, token verification,
+health, dead letters) plus this service's controllers and event handlers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from importlib.metadata import metadata
-from typing import Any
-
 from litestar import Litestar
-from shopkit.app import create_app as create_service_app
-from shopkit.auth import (
-    ServiceTokenProvider,
-    auth_middleware,
-    client_credentials_provider,
-    verifier_from_settings,
-)
-from shopkit.cache import RedisConnection
-from shopkit.db import sqlalchemy_config
-from shopkit.dead_letters import dead_letters_router
-from shopkit.messaging import Messaging
+from shopkit.auth import ServiceTokenProvider, client_credentials_provider
+from shopkit.wiring import ServiceWiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_service.config import SLUG, Settings, get_settings
@@ -62,24 +49,22 @@ def create_app(
 
     service_tokens = service_tokens or grant(PAYMENT_SCOPES)
     reconciliation_tokens = reconciliation_tokens or grant(RECONCILIATION_SCOPES)
-    database = sqlalchemy_config(settings.database)
-    session_maker = database.create_session_maker()
-    messaging = Messaging(settings.broker, SLUG, session_maker)
+    wiring = ServiceWiring(settings, SLUG)
+    session_maker = wiring.session_maker
 
     def orders(session: AsyncSession) -> OrderService:
         return OrderService(
             session=session, payment_timeout_seconds=settings.order.payment_timeout_seconds
         )
 
-    redis = RedisConnection(settings.redis)
     admission = Admission(
-        redis.client,
+        wiring.redis.client,
         prefix=settings.admission.prefix,
         hold_seconds=settings.admission.hold_seconds,
         retry_after_seconds=settings.admission.retry_after_seconds,
         settle_seconds=settings.admission.settle_seconds,
     )
-    register_handlers(messaging.consumer, orders, admission)
+    register_handlers(wiring.messaging.consumer, orders, admission)
     upstreams = Upstreams(
         cart_url=settings.cart_service.base_url,
         product_url=settings.product_service.base_url,
@@ -108,45 +93,24 @@ def create_app(
         lookback_seconds=reconciling.lookback_seconds,
     )
     scheduled = [reconciler.lifespan()] if reconciling.enabled else []
-    verifier = verifier_from_settings(settings.auth)
     watch = OrderWatch(settings.database.url)
-
-    @asynccontextmanager
-    async def close_jwks(_app: Any) -> AsyncIterator[None]:
-        yield
-        await verifier.jwks.aclose()
-
-    return create_service_app(
-        service=settings.service,
-        description=metadata(SLUG)["Summary"],
-        route_handlers=[
-            OrderController,
-            ReconciliationController,
-            dead_letters_router(messaging.dead_letters, SLUG),
-        ],
-        database=database,
-        auth_middleware=auth_middleware(verifier),
+    return wiring.app(
+        route_handlers=[OrderController, ReconciliationController],
         # Not Redis: checkout goes on without admission when Redis is away.
-        health_checks=[messaging.health_check()],
+        redis_required=False,
         lifespan=[
-            messaging.lifespan,
-            redis.lifespan,
             upstreams.lifespan,
             sweeper.lifespan(),
             preparer.lifespan,
             ledgers.lifespan,
             *scheduled,
             watch.lifespan,
-            close_jwks,
         ],
         state={
-            "messaging": messaging,
-            "settings": settings,
             "order_service": orders,
             "checkout": Checkout(upstreams, admission, preparer),
             "sweeper": sweeper,
             "order_watch": watch,
             "reconciler": reconciler,
         },
-        telemetry=settings.telemetry,
     )

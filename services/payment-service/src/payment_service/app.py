@@ -1,18 +1,14 @@
-"""The app: the SDK's service defaults plus this service's controllers and event handlers."""
+"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, token verification, health,
+dead letters) plus this service's controllers and event handlers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import metadata
 from typing import Any
 
 from litestar import Litestar
-from shopkit.app import create_app as create_service_app
-from shopkit.auth import auth_middleware, verifier_from_settings
-from shopkit.db import sqlalchemy_config
-from shopkit.dead_letters import dead_letters_router
-from shopkit.messaging import Messaging
+from shopkit.wiring import ServiceWiring
 
 from payment_service.config import SLUG, Settings, get_settings
 from payment_service.domain.payments import PaymentController, ProviderCheckController
@@ -23,45 +19,28 @@ from payment_service.events.handlers import register_handlers
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    database = sqlalchemy_config(settings.database)
-    session_maker = database.create_session_maker()
-    messaging = Messaging(settings.broker, SLUG, session_maker)
+    wiring = ServiceWiring(settings, SLUG)
     provider = provider_from_settings(settings.stripe)
+    register_handlers(wiring.messaging.consumer, provider)
     reconciling = settings.reconciliation
     provider_check = ProviderCheck(
-        session_maker,
+        wiring.session_maker,
         provider,
         interval_seconds=reconciling.interval_seconds,
         stale_seconds=reconciling.stale_seconds,
         lookback_seconds=reconciling.lookback_seconds,
     )
     scheduled = [provider_check.lifespan()] if reconciling.enabled else []
-    register_handlers(messaging.consumer, provider)
-    verifier = verifier_from_settings(settings.auth)
 
     @asynccontextmanager
-    async def close_clients(_app: Any) -> AsyncIterator[None]:
-        yield
-        await verifier.jwks.aclose()
-        await provider.aclose()
+    async def close_provider(_app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await provider.aclose()
 
-    return create_service_app(
-        service=settings.service,
-        description=metadata(SLUG)["Summary"],
-        route_handlers=[
-            PaymentController,
-            ProviderCheckController,
-            dead_letters_router(messaging.dead_letters, SLUG),
-        ],
-        database=database,
-        auth_middleware=auth_middleware(verifier),
-        health_checks=[messaging.health_check()],
-        lifespan=[messaging.lifespan, *scheduled, close_clients],
-        state={
-            "messaging": messaging,
-            "settings": settings,
-            "payment_provider": provider,
-            "provider_check": provider_check,
-        },
-        telemetry=settings.telemetry,
+    return wiring.app(
+        route_handlers=[PaymentController, ProviderCheckController],
+        lifespan=[*scheduled, close_provider],
+        state={"payment_provider": provider, "provider_check": provider_check},
     )

@@ -1,13 +1,10 @@
-"""The app: the SDK's service defaults plus this service's controllers and event handlers."""
+"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, health, dead letters) plus
+this service's controllers and event handlers; it verifies tokens against its own key table."""
 
 from __future__ import annotations
 
 from litestar import Litestar
-from shopkit.app import create_app as create_service_app
-from shopkit.auth import auth_middleware
-from shopkit.db import sqlalchemy_config
-from shopkit.dead_letters import dead_letters_router
-from shopkit.messaging import Messaging
+from shopkit.wiring import ServiceWiring
 
 from user_service.config import SLUG, Settings, get_settings
 from user_service.domain.accounts import UserController
@@ -22,25 +19,15 @@ DESCRIPTION = (
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    database = sqlalchemy_config(settings.database)
-    session_maker = database.create_session_maker()
-    messaging = Messaging(settings.broker, SLUG, session_maker)
-    register_handlers(messaging.consumer)
+    wiring = ServiceWiring(settings, SLUG)
+    register_handlers(wiring.messaging.consumer)
     # This service verifies its own tokens against its key table: no HTTP call to itself.
-    identity = Identity(settings, session_maker)
-
-    return create_service_app(
-        service=settings.service,
+    identity = Identity(settings, wiring.session_maker)
+    wiring.verify_with(identity.verifier)
+    return wiring.app(
+        route_handlers=[AuthController, UserController],
         description=DESCRIPTION,
-        route_handlers=[
-            AuthController,
-            UserController,
-            dead_letters_router(messaging.dead_letters, SLUG),
-        ],
-        database=database,
-        auth_middleware=auth_middleware(identity.verifier),
-        health_checks=[messaging.health_check(), identity.health_check()],
-        lifespan=[messaging.lifespan, identity.lifespan],
-        state={"messaging": messaging, "settings": settings, "identity": identity},
-        telemetry=settings.telemetry,
+        health_checks=[identity.health_check()],
+        lifespan=[identity.lifespan],
+        state={"identity": identity},
     )
