@@ -20,7 +20,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-__all__ = ["exclusive", "lock_key", "periodic"]
+__all__ = ["Sweeper", "exclusive", "lock_key", "periodic"]
 
 _logger = structlog.get_logger("shopkit.tasks")
 
@@ -51,6 +51,54 @@ def periodic(
                 await task
 
     return lifespan
+
+
+class Sweeper:
+    """A periodic job that works through rows one at a time, in every replica: `step(session)`
+    claims one row (`FOR UPDATE SKIP LOCKED`), handles it and returns it, or returns None when
+    nothing is left. Each step runs in its own transaction, so replicas sweep side by side
+    without handling a row twice, and a failure on one row does not undo the others; at most
+    `batch` rows a round, then the next round comes after `interval_seconds`.
+
+        Sweeper("order-checkout-timeout-sweeper", session_maker,
+                lambda session: OrderService(session).cancel_one_expired(), 5.0,
+                done="timed-out checkouts cancelled")
+    """
+
+    def __init__(
+        self,
+        name: str,
+        session_maker: async_sessionmaker[AsyncSession],
+        step: Callable[[AsyncSession], Awaitable[object | None]],
+        interval_seconds: float,
+        *,
+        batch: int = 100,
+        done: str = "rows swept",
+    ) -> None:
+        if batch < 1:
+            raise ValueError(f"{name}: the batch must be at least 1")
+        self.name = name
+        self._session_maker = session_maker
+        self._step = step
+        self._interval = interval_seconds
+        self._batch = batch
+        self._done = done
+
+    async def sweep(self) -> int:
+        """One round: how many rows were handled."""
+        handled = 0
+        while handled < self._batch:
+            async with self._session_maker() as session, session.begin():
+                if await self._step(session) is None:
+                    break
+            handled += 1
+        if handled:
+            _logger.info(self._done, job=self.name, count=handled)
+        return handled
+
+    def lifespan(self) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+        """Sweep every interval for as long as the app runs."""
+        return periodic(self.name, self._interval, self.sweep)
 
 
 def lock_key(name: str) -> int:

@@ -11,7 +11,7 @@ from inventory_service.config import SLUG, Settings, get_settings
 from inventory_service.domain.reservations import (
     ReservationController,
     ReservationService,
-    ReservationSweeper,
+    reservation_sweeper,
 )
 from inventory_service.domain.stock import StockFeed, StockService
 from inventory_service.domain.stock.controllers import StockController
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return ReservationService(session, stock=stock(session))
 
     register_handlers(wiring.messaging.consumer, stock, reservations)
-    sweeper = ReservationSweeper(
+    sweeper = reservation_sweeper(
         wiring.session_maker, reservations, settings.inventory.sweep_interval_seconds
     )
     return wiring.app(

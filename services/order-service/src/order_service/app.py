@@ -12,11 +12,11 @@ from order_service.config import SLUG, Settings, get_settings
 from order_service.domain.orders import (
     Admission,
     Checkout,
-    CheckoutTimeoutSweeper,
     OrderController,
     OrderService,
     PaymentPreparer,
     Upstreams,
+    checkout_timeout_sweeper,
 )
 from order_service.domain.orders._watch import OrderWatch
 from order_service.domain.reconciliation import Ledgers, Reconciler, ReconciliationController
@@ -72,7 +72,7 @@ def create_app(
         settings=settings.http,
         service_token=service_tokens.token,
     )
-    sweeper = CheckoutTimeoutSweeper(session_maker, orders, settings.order.sweep_interval_seconds)
+    sweeper = checkout_timeout_sweeper(session_maker, orders, settings.order.sweep_interval_seconds)
     preparer = PaymentPreparer(
         session_maker, orders, upstreams, interval_seconds=settings.order.sweep_interval_seconds
     )
