@@ -385,12 +385,19 @@ async def test_admins_ship_confirmed_orders_and_nothing_else(
     assert too_early.json()["invalid_params"][0]["name"] == "status"
 
     order = await confirmed_order(client, customer_headers, publish)
+    # What each may ask of it now: the admin's Ship button and the customer's Cancel come
+    # from here, not from copies of the state machine.
+    as_admin = await client.get(f"{PREFIX}/{order['id']}", headers=admin_headers)
+    assert as_admin.json()["actions"] == ["cancel", "ship"]
+    as_customer = await client.get(f"{PREFIX}/{order['id']}", headers=customer_headers)
+    assert as_customer.json()["actions"] == ["cancel"]
     by_customer = await client.post(f"{PREFIX}/{order['id']}/ship", headers=customer_headers)
     assert by_customer.status_code == 403
 
     shipped = await client.post(f"{PREFIX}/{order['id']}/ship", headers=admin_headers)
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["status"] == "shipped"
+    assert shipped.json()["actions"] == []
     event = await event_for(shipments, order["id"], OrderShipped)
     assert event.shipped_at is not None
     assert event.status == "shipped"

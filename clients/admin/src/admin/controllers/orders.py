@@ -25,9 +25,6 @@ STATUSES = (
     "cancelled",
     "refunded",
 )
-# order-service's state machine (domain/orders/_states.py): what an admin may ask for.
-SHIPPABLE = frozenset({"confirmed"})
-CANCELLABLE = frozenset({"pending", "awaiting_payment", "confirmed"})
 
 
 def _order_api(order_id: str) -> str:
@@ -95,8 +92,9 @@ class OrderController(Controller):
             order=order,
             payment=payment,
             payment_error=payment_error,
-            can_ship=order.get("status") in SHIPPABLE,
-            can_cancel=order.get("status") in CANCELLABLE,
+            # order-service says what an admin may ask of the order now.
+            can_ship="ship" in order.get("actions", []),
+            can_cancel="cancel" in order.get("actions", []),
             refundable={"amount": left, "currency": order.get("currency")} if left else None,
         )
 

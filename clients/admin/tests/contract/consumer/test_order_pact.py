@@ -57,6 +57,8 @@ def listed(status: object) -> dict[str, object]:
 def detail() -> dict[str, object]:
     return {
         **listed("confirmed"),
+        # What the admin may ask of it now: the page's Ship and Cancel buttons.
+        "actions": match.each_like(match.regex("ship", regex=r"^(cancel|ship)$"), min=1),
         "exchange_rate": match.regex("1", regex=r"^[0-9]+(\.[0-9]+)?$"),
         "payment_id": uuid(PAYMENT_ID),
         "lines": match.each_like(
@@ -213,6 +215,7 @@ async def test_the_order_page_reads_lines_payment_and_history(api: Api) -> None:
     assert line["line_total"] == {"amount": 3998, "currency": "EUR"}
     assert order["history"][0]["to"] == "confirmed"
     assert order["shipping_address"]["country"] == "GB"
+    assert "ship" in order["actions"]
 
 
 async def test_shipping_marks_the_order_shipped(api: Api) -> None:

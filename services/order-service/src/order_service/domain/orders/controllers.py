@@ -133,7 +133,7 @@ class OrderController(Controller):
         finally:
             caller_token.reset(token)
         return Response(
-            to_schema(order),
+            to_schema(order, principal),
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
             headers={"ETag": etag_of(order)},
         )
@@ -153,7 +153,9 @@ class OrderController(Controller):
             limit=page.limit,
             offset=page.offset,
         )
-        return Page(items=to_schemas(items), total=total, limit=page.limit, offset=page.offset)
+        return Page(
+            items=to_schemas(items, principal), total=total, limit=page.limit, offset=page.offset
+        )
 
     @get(
         "/{order_id:uuid}",
@@ -210,7 +212,7 @@ class OrderController(Controller):
                 order = await orders.get_for(principal, order_id)
                 etag = etag_of(order)
                 if not etag_matches(if_none_match, etag):
-                    return Response(to_schema(order), headers={"ETag": etag})
+                    return Response(to_schema(order, principal), headers={"ETag": etag})
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     headers = {"ETag": etag}
@@ -235,7 +237,7 @@ class OrderController(Controller):
         """Cancel before shipping (409 after): inventory releases the stock, and
         payment-service cancels the open payment or refunds the captured one in full
         (`order.cancelled.v1`)."""
-        return to_schema(await orders.cancel_for(principal, order_id))
+        return to_schema(await orders.cancel_for(principal, order_id), principal)
 
     @post(
         "/{order_id:uuid}/ship",
@@ -245,7 +247,10 @@ class OrderController(Controller):
         responses=problem_responses(409),
     )
     async def ship_order(
-        self, orders: NamedDependency[OrderService], order_id: FromPath[UUID]
+        self,
+        principal: CurrentPrincipal,
+        orders: NamedDependency[OrderService],
+        order_id: FromPath[UUID],
     ) -> Order:
         """Mark a confirmed order shipped (`order.shipped.v1`)."""
-        return to_schema(await orders.ship(order_id))
+        return to_schema(await orders.ship(order_id), principal)

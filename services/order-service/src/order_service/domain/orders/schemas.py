@@ -49,6 +49,8 @@ class StatusChange(msgspec.Struct):
 class Order(msgspec.Struct):
     id: UUID
     status: str
+    # What the caller may ask of the order now (`cancel`, `ship`), by its status and their role.
+    actions: list[str]
     customer_id: str
     cart_id: str
     currency: str

@@ -31,9 +31,11 @@ from order_service.db import models
 from order_service.domain.orders import schemas
 from order_service.domain.orders._pricing import PricedLine
 from order_service.domain.orders._states import (
+    CANCELLABLE,
     IN_CHECKOUT,
     OrderStatus,
     SagaStep,
+    can_transition,
     check_transition,
 )
 from order_service.domain.orders._watch import stage_change
@@ -630,11 +632,29 @@ def summary_of(order: models.Order) -> dict[str, Any]:
     }
 
 
-def to_schema(order: models.Order) -> schemas.Order:
+SHIP, CANCEL = "ship", "cancel"
+
+
+def actions_for(principal: Principal, order: models.Order) -> list[str]:
+    """What `principal` may ask of `order` now, by the state machine and the caller's role:
+    `cancel` (its customer or an admin, before shipping), `ship` (an admin, once confirmed).
+    Clients offer exactly these; they keep no copy of the rules."""
+    status = OrderStatus(order.status)
+    actions = []
+    if status in CANCELLABLE:
+        actions.append(CANCEL)
+    if principal.has_role(ROLE_ADMIN) and can_transition(status, OrderStatus.SHIPPED):
+        actions.append(SHIP)
+    return actions
+
+
+def to_schema(order: models.Order, principal: Principal) -> schemas.Order:
+    """The order as `principal` sees it (with the actions they may take)."""
     currency = order.currency
     return schemas.Order(
         id=order.id,
         status=order.status,
+        actions=actions_for(principal, order),
         customer_id=order.customer_id,
         cart_id=order.cart_id,
         currency=currency,
@@ -672,5 +692,5 @@ def to_schema(order: models.Order) -> schemas.Order:
     )
 
 
-def to_schemas(orders: Sequence[models.Order]) -> list[schemas.Order]:
-    return [to_schema(order) for order in orders]
+def to_schemas(orders: Sequence[models.Order], principal: Principal) -> list[schemas.Order]:
+    return [to_schema(order, principal) for order in orders]
