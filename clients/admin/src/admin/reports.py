@@ -6,7 +6,6 @@ Each is built from the public API only, with independent calls made concurrently
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,12 +13,6 @@ import msgspec
 from shopkit.money import Money
 
 from admin.gateway import Api, ApiError
-
-# Orders whose money counts as revenue (paid and not cancelled); refunds are subtracted.
-PAID_STATUSES = frozenset({"confirmed", "shipped", "delivered", "refunded"})
-# The order list is newest first with no date filter: read pages until yesterday, at most this.
-MAX_ORDER_PAGES = 20
-ORDER_PAGE = 100
 
 
 class CurrencyDay(msgspec.Struct, kw_only=True):
@@ -37,7 +30,6 @@ class OrdersToday(msgspec.Struct, kw_only=True):
     since: datetime
     by_currency: list[CurrencyDay]
     count: int
-    truncated: bool  # more orders today than the pages read
 
 
 def start_of_day(now: datetime | None = None) -> datetime:
@@ -45,44 +37,21 @@ def start_of_day(now: datetime | None = None) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _created(order: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(str(order["created_at"]).replace("Z", "+00:00"))
-
-
-def summarise_orders(orders: list[dict[str, Any]], since: datetime) -> list[CurrencyDay]:
-    """Per currency: orders placed since `since`, and the revenue of the paid ones."""
-    days: dict[str, CurrencyDay] = defaultdict(lambda: CurrencyDay(currency=""))
-    for order in orders:
-        if _created(order) < since:
-            continue
-        currency = str(order["currency"])
-        day = days[currency]
-        day.currency = currency
-        day.orders += 1
-        if order.get("status") in PAID_STATUSES:
-            day.paid_orders += 1
-            refunded = int((order.get("refunded") or {}).get("amount", 0))
-            day.revenue += int(order["total"]["amount"]) - refunded
-    return sorted(days.values(), key=lambda d: d.currency)
-
-
 async def orders_today(api: Api, now: datetime | None = None) -> OrdersToday:
+    """Today's orders and revenue per currency, as order-service sums them (its rules of what
+    counts as paid; one call however many orders there were)."""
     since = start_of_day(now)
-    today: list[dict[str, Any]] = []
-    truncated = True
-    for index in range(MAX_ORDER_PAGES):
-        chunk = await api.get("/api/orders", limit=ORDER_PAGE, offset=index * ORDER_PAGE)
-        items = chunk.get("items", [])
-        today.extend(order for order in items if _created(order) >= since)
-        if len(items) < ORDER_PAGE or (items and _created(items[-1]) < since):
-            truncated = False
-            break
-    return OrdersToday(
-        since=since,
-        by_currency=summarise_orders(today, since),
-        count=len(today),
-        truncated=truncated,
-    )
+    summary = await api.get("/api/orders/summary", since=since.isoformat())
+    days = [
+        CurrencyDay(
+            currency=str(day["currency"]),
+            orders=int(day["orders"]),
+            paid_orders=int(day["paid_orders"]),
+            revenue=int(day["revenue"]["amount"]),
+        )
+        for day in summary.get("by_currency", [])
+    ]
+    return OrdersToday(since=since, by_currency=days, count=sum(day.orders for day in days))
 
 
 async def all_skus(api: Api) -> list[str]:
@@ -149,5 +118,4 @@ __all__ = [
     "orders_today",
     "since_label",
     "start_of_day",
-    "summarise_orders",
 ]

@@ -287,7 +287,6 @@ def test_dashboard_renders_its_three_panels(env: Environment) -> None:
         since=datetime(2026, 12, 2, tzinfo=UTC),
         by_currency=[CurrencyDay(currency="EUR", orders=2, paid_orders=1, revenue=1999)],
         count=2,
-        truncated=False,
     )
     html = render(
         env,

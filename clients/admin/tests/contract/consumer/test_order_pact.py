@@ -1,5 +1,5 @@
 """The admin's pact with order-service (`contracts/pacts/admin-order-service.json`): the Orders
-page (by status, newest first), the dashboard's newest orders (today's orders and revenue), one
+page (by status, newest first), the dashboard's summary of today's orders and revenue, one
 order with its lines, payment id and status history, the admin's Ship and Cancel, and the
 Reconciliation page's latest runs and findings.
 
@@ -19,7 +19,7 @@ from admin.controllers.orders import PAGE_SIZE, _order_api
 from admin.controllers.reconciliation import API as RECONCILIATION_API
 from admin.controllers.reconciliation import FINDINGS, RUNS
 from admin.gateway import Api
-from admin.reports import ORDER_PAGE, orders_today
+from admin.reports import orders_today
 
 pytestmark = pytest.mark.contract
 
@@ -107,19 +107,25 @@ def pact() -> Iterator[Pact]:
         )
     )
     (
-        pact.upon_receiving("a request for the newest orders of every status")
+        pact.upon_receiving("a request for today's order summary")
         .given("a confirmed order exists", **CONFIRMED)
-        .with_request("GET", "/api/orders")
-        .with_query_parameter("limit", str(ORDER_PAGE))
-        .with_query_parameter("offset", "0")
+        .with_request("GET", "/api/orders/summary")
+        .with_query_parameter(
+            "since", match.regex("2026-12-02T00:00:00+00:00", regex=r"^\d{4}-\d{2}-\d{2}T.+$")
+        )
         .with_header("Authorization", BEARER)
         .will_respond_with(200)
         .with_body(
             {
-                "items": match.each_like(
-                    listed(match.regex("confirmed", regex=STATUSES_RE)), min=1
-                ),
-                "total": match.integer(1),
+                "by_currency": match.each_like(
+                    {
+                        "currency": currency(),
+                        "orders": match.integer(1),
+                        "paid_orders": match.integer(1),
+                        "revenue": money(3998),
+                    },
+                    min=1,
+                )
             },
             "application/json",
         )
@@ -202,7 +208,7 @@ async def test_the_orders_page_lists_orders_of_a_status(api: Api) -> None:
 
 async def test_the_dashboard_sums_todays_orders_per_currency(api: Api) -> None:
     today = await orders_today(api, now=datetime(2026, 12, 2, 18, 0, tzinfo=UTC))
-    assert not today.truncated
+    assert today.count == 1
     assert [(d.currency, d.orders, d.paid_orders, d.revenue) for d in today.by_currency] == [
         ("EUR", 1, 1, 3998)
     ]

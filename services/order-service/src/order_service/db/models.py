@@ -48,6 +48,8 @@ class Order(UUIDv7AuditBase):
         Index("ix_orders_status_expires", "status", "expires_at"),
         # The reconciliation's read: orders in a status changed within a window.
         Index("ix_orders_status_updated", "status", "updated_at"),
+        # The admin's summary: the orders placed since a moment.
+        Index("ix_orders_created", "created_at"),
     )
 
     customer_id: Mapped[str] = mapped_column(String(255))

@@ -52,6 +52,8 @@ TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyType(
 CANCELLABLE: frozenset[OrderStatus] = frozenset({S.PENDING, S.AWAITING_PAYMENT, S.CONFIRMED})
 # Still waiting for stock or money: the sweeper cancels these when their time is up.
 IN_CHECKOUT: frozenset[OrderStatus] = frozenset({S.PENDING, S.AWAITING_PAYMENT})
+# The money of these counts as revenue (less what was refunded).
+REVENUE: frozenset[OrderStatus] = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.REFUNDED})
 # Stock was committed to the customer: a full refund puts it back.
 STOCK_COMMITTED: frozenset[OrderStatus] = frozenset({S.CONFIRMED, S.SHIPPED, S.DELIVERED})
 

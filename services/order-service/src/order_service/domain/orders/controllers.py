@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,7 +30,7 @@ from order_service.domain.orders._checkout import Checkout, check_key
 from order_service.domain.orders._states import OrderStatus
 from order_service.domain.orders._upstream import caller_token
 from order_service.domain.orders._watch import OrderWatch
-from order_service.domain.orders.schemas import Order, OrderCreate
+from order_service.domain.orders.schemas import Order, OrderCreate, OrderSummary
 from order_service.domain.orders.services import (
     IDEMPOTENCY_HEADER,
     OrderService,
@@ -137,6 +138,24 @@ class OrderController(Controller):
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
             headers={"ETag": etag_of(order)},
         )
+
+    @get(
+        "/summary",
+        operation_id="getOrderSummary",
+        guards=[requires_admin],
+        responses=problem_responses(422),
+    )
+    async def summary(
+        self,
+        orders: NamedDependency[OrderService],
+        since: Annotated[
+            datetime,
+            QueryParameter(description="orders placed at or after this instant (with its zone)"),
+        ],
+    ) -> OrderSummary:
+        """Orders placed since `since`, per currency: how many, how many were paid, and the
+        revenue (paid totals less refunds). Admins only (the dashboard's today)."""
+        return await orders.summary(since)
 
     @get("/", operation_id="listOrders")
     async def list_orders(

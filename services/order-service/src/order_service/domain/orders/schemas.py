@@ -68,3 +68,20 @@ class Order(msgspec.Struct):
     updated_at: datetime
     expires_at: datetime
     shipped_at: datetime | None
+
+
+class CurrencySummary(msgspec.Struct, kw_only=True):
+    """Orders placed in one currency: how many, how many were paid (confirmed, shipped,
+    delivered or refunded), and their revenue: paid totals less what was refunded."""
+
+    currency: str
+    orders: int
+    paid_orders: int
+    revenue: Money
+
+
+class OrderSummary(msgspec.Struct, kw_only=True):
+    """Orders placed since `since`, per currency (the admin's dashboard)."""
+
+    since: datetime
+    by_currency: list[CurrencySummary]

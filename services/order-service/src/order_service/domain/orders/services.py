@@ -33,6 +33,7 @@ from order_service.domain.orders._pricing import PricedLine
 from order_service.domain.orders._states import (
     CANCELLABLE,
     IN_CHECKOUT,
+    REVENUE,
     OrderStatus,
     SagaStep,
     can_transition,
@@ -193,6 +194,24 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
                 .with_for_update(skip_locked=True)
             )
 
+        async def summary(self, since: datetime) -> list[tuple[str, int, int, int]]:
+            """Per currency, of the orders placed since `since`: (currency, orders, paid
+            orders, paid totals less refunds)."""
+            order = models.Order
+            paid = order.status.in_([str(status) for status in REVENUE])
+            rows = await self.session.execute(
+                select(
+                    order.currency,
+                    func.count(),
+                    func.count().filter(paid),
+                    func.coalesce(func.sum(order.total - order.refunded_total).filter(paid), 0),
+                )
+                .where(order.created_at >= since)
+                .group_by(order.currency)
+                .order_by(order.currency)
+            )
+            return [(str(c), int(n), int(p), int(r)) for c, n, p, r in rows.all()]
+
         async def page(
             self, *, customer_id: str | None, status: str | None, limit: int, offset: int
         ) -> tuple[list[models.Order], int]:
@@ -246,6 +265,23 @@ class OrderService(SQLAlchemyAsyncRepositoryService[models.Order]):
     async def commit(self) -> None:
         """Make what was staged durable now (checkout must know its order is stored)."""
         await self.repo.session.commit()
+
+    async def summary(self, since: datetime) -> schemas.OrderSummary:
+        """Orders placed since `since`, per currency, for the admin's dashboard."""
+        if since.tzinfo is None:
+            raise InvalidInputError("since", "needs a time zone (for example 2026-12-07T00:00:00Z)")
+        return schemas.OrderSummary(
+            since=since,
+            by_currency=[
+                schemas.CurrencySummary(
+                    currency=currency,
+                    orders=orders,
+                    paid_orders=paid,
+                    revenue=Money(revenue, currency),
+                )
+                for currency, orders, paid, revenue in await self.repo.summary(since)
+            ],
+        )
 
     async def get_for(self, principal: Principal, order_id: uuid.UUID) -> models.Order:
         """The order if the caller owns it or is an admin; someone else's is simply not there."""
