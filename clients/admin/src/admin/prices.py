@@ -1,12 +1,11 @@
 """A variant's prices as the product form shows and sends them (pure, no I/O).
 
 product-service keeps one base price in EUR per SKU plus optional explicit prices per currency
-that win over conversion; its API returns the resolved price in every currency, not which ones
-are explicit. The form shows every resolved price; a currency whose price equals the base price
-converted at the current rate (exactly as product-service converts: `shopkit.money`,
-half-even) is treated as following the rate. On save, such a price left as it was keeps
-following the rate (even when the EUR price changed); a price typed in becomes explicit; an
-emptied one goes back to following the rate.
+that win over conversion; its API returns the resolved price in every currency (`prices`) and
+which of them are explicit (`explicit_prices`). The form shows every resolved price; one not
+explicit follows the rate. On save, such a price left as it was keeps following the rate
+(even when the EUR price changed); a price typed in becomes explicit; an emptied one goes back
+to following the rate.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
-from shopkit.money import ExchangeRates, Money
 
 from admin.money import AmountError, input_value, parse_amount
 
@@ -39,12 +37,6 @@ def field_name(sku: str, currency: str) -> str:
     return f"price:{sku}:{currency}"
 
 
-def rate_table(currencies: Mapping[str, Any]) -> ExchangeRates:
-    """`GET /api/currencies` as `shopkit.money.ExchangeRates` from the base currency."""
-    rates = {item["code"]: str(item["rate"]) for item in currencies.get("items", [])}
-    return ExchangeRates(str(currencies.get("base_currency", BASE_CURRENCY)), rates)
-
-
 def currency_codes(currencies: Mapping[str, Any]) -> list[str]:
     """Base currency first, then the others alphabetically (as product-service orders them)."""
     base = str(currencies.get("base_currency", BASE_CURRENCY))
@@ -52,19 +44,11 @@ def currency_codes(currencies: Mapping[str, Any]) -> list[str]:
     return [base, *others]
 
 
-def _follows_rate(variant: Mapping[str, Any], code: str, rates: ExchangeRates) -> bool:
-    base = int(variant["base_price"]["amount"])
-    resolved = variant.get("prices", {}).get(code)
-    try:
-        converted = rates.convert(Money(base, BASE_CURRENCY), code).amount
-    except Exception:  # a currency the rate table lacks: show it as explicit
-        return False
-    return resolved == converted
+def _follows_rate(variant: Mapping[str, Any], code: str) -> bool:
+    return code not in variant.get("explicit_prices", {})
 
 
-def variant_rows(
-    product: Mapping[str, Any], currencies: Sequence[str], rates: ExchangeRates
-) -> list[VariantRow]:
+def variant_rows(product: Mapping[str, Any], currencies: Sequence[str]) -> list[VariantRow]:
     rows = []
     for variant in product.get("variants", []):
         prices = variant.get("prices", {})
@@ -77,7 +61,7 @@ def variant_rows(
                 PriceCell(
                     currency=code,
                     value="" if amount is None else input_value(int(amount), code),
-                    follows_rate=code != BASE_CURRENCY and _follows_rate(variant, code, rates),
+                    follows_rate=code != BASE_CURRENCY and _follows_rate(variant, code),
                 )
             )
         rows.append(VariantRow(sku=variant["sku"], options=variant.get("options", {}), cells=cells))
@@ -87,7 +71,6 @@ def variant_rows(
 def variants_from_form(
     product: Mapping[str, Any],
     currencies: Sequence[str],
-    rates: ExchangeRates,
     form: Mapping[str, Any],
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The PATCH `variants` for the product's SKUs as typed, or the reasons it cannot be sent.
@@ -97,7 +80,7 @@ def variants_from_form(
     """
     variants: list[dict[str, Any]] = []
     errors: list[str] = []
-    for row in variant_rows(product, currencies, rates):
+    for row in variant_rows(product, currencies):
         sku = row.sku
         explicit: dict[str, int] = {}
         base: int | None = None

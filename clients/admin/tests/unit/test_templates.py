@@ -14,7 +14,7 @@ import admin
 from admin.controllers.reconciliation import ACTIONS, KINDS
 from admin.money import format_money
 from admin.pages import NAV
-from admin.prices import currency_codes, field_name, rate_table, variant_rows
+from admin.prices import currency_codes, field_name, variant_rows
 from admin.reports import CurrencyDay, FailedPayments, OrdersToday
 
 pytestmark = pytest.mark.unit
@@ -47,6 +47,7 @@ PRODUCT = {
             "options": {"colour": "Black"},
             "base_price": {"amount": 1999, "currency": "EUR"},
             "prices": {"EUR": 1999, "USD": 2159, "JPY": 3500},
+            "explicit_prices": {"JPY": 3500},
         }
     ],
 }
@@ -159,7 +160,7 @@ def test_product_page_has_one_labelled_price_input_per_currency_and_escapes(
         product=PRODUCT,
         categories=[{"id": "c1", "slug": "audio", "name": "Audio", "depth": 0}],
         currencies=codes,
-        rows=variant_rows(PRODUCT, codes, rate_table(CURRENCIES)),
+        rows=variant_rows(PRODUCT, codes),
         field_name=field_name,
         statuses=("draft", "active", "archived"),
     )

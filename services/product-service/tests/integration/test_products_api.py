@@ -219,6 +219,8 @@ async def test_prices_come_in_the_asked_currency_with_explicit_prices_winning(
     assert explicit["price"] == {"amount": 2500, "currency": "JPY"}  # explicit, not 2428
     assert converted["base_price"] == {"amount": 1299, "currency": "EUR"}
     assert set(converted["prices"]) == {"EUR", "USD", "GBP", "JPY"}
+    # Which prices were set by hand (the admin's form shows the rest as following the rate).
+    assert (converted["explicit_prices"], explicit["explicit_prices"]) == ({}, {"JPY": 2500})
     assert response.json()["price_range"]["min"] == {"amount": 2104, "currency": "JPY"}
 
     listed = await client.get(
@@ -287,3 +289,36 @@ async def test_create_update_delete_and_price_changes_are_published(
     await client.delete(f"/api/products/{product['id']}", headers=admin_headers)
     deleted = await event_matching(deleted_events, mine)
     assert sorted(deleted["skus"]) == sorted([first["sku"], second["sku"], new_variant["sku"]])
+
+
+async def test_products_are_found_by_words_of_their_name_slug_brand_or_a_sku(
+    client: Client, admin_headers: dict[str, str], make_category: Maker, make_product: Maker
+) -> None:
+    category = await make_category()
+    word = unique("Zq").lower()  # in no other test's product
+    named = await make_product(category["id"], name=f"Studio {word.upper()} Monitor")
+    draft = await make_product(category["id"], brand=f"{word}-works", status="draft")
+    sku = named["variants"][1]["sku"]
+    await make_product(category["id"])  # matches none of them
+
+    def found(answer: Any) -> set[str]:
+        assert answer.status_code == 200, answer.text
+        return {item["id"] for item in answer.json()["items"]}
+
+    search = {"category": category["slug"], "limit": 100}
+    by_admin = await client.get(
+        "/api/products", params={**search, "q": word}, headers=admin_headers
+    )
+    assert found(by_admin) == {named["id"], draft["id"]}  # any case; brand too; drafts for admins
+    assert by_admin.json()["total"] == 2
+    by_sku = await client.get(
+        "/api/products", params={**search, "q": sku.lower()[-7:]}, headers=admin_headers
+    )
+    assert found(by_sku) == {named["id"]}
+    anonymous = await client.get("/api/products", params={**search, "q": word})
+    assert found(anonymous) == {named["id"]}  # active ones only
+    assert anonymous.headers["cache-control"].startswith("private")
+    wildcard = await client.get("/api/products", params={**search, "q": "%"}, headers=admin_headers)
+    assert found(wildcard) == set()  # taken literally
+    too_long = await client.get("/api/products", params={"q": "x" * 101})
+    assert too_long.status_code in (400, 422)

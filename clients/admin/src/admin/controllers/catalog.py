@@ -19,43 +19,16 @@ from admin.prices import (
     BASE_CURRENCY,
     currency_codes,
     field_name,
-    rate_table,
     variant_rows,
     variants_from_form,
 )
 
 PAGE_SIZE = 50
-# product-service has no text filter (search-service indexes active products only), so a
-# search reads the admin listing page by page, at most this many products, and filters here.
-SEARCH_SCAN_LIMIT = 2000
 STATUSES = ("draft", "active", "archived")
 
 
 def _product_path(product_id: str) -> str:
     return f"/api/products/{quote(product_id, safe='')}"
-
-
-def _matches(product: dict[str, Any], needle: str) -> bool:
-    haystack = [product.get("name", ""), product.get("slug", ""), product.get("brand", "")]
-    haystack += [variant.get("sku", "") for variant in product.get("variants", [])]
-    return any(needle in str(text).casefold() for text in haystack)
-
-
-async def _search_products(
-    api: NamedDependency[Api], q: str, status: str | None, category: str | None
-) -> tuple[list[dict[str, Any]], int]:
-    """Every product matching `q` (name, slug, brand or SKU), scanning the admin listing."""
-    first = await api.get("/api/products", limit=100, offset=0, status=status, category=category)
-    total = min(int(first.get("total", 0)), SEARCH_SCAN_LIMIT)
-    rest = await asyncio.gather(
-        *(
-            api.get("/api/products", limit=100, offset=offset, status=status, category=category)
-            for offset in range(100, total, 100)
-        )
-    )
-    needle = q.casefold()
-    items = [p for chunk in (first, *rest) for p in chunk.get("items", []) if _matches(p, needle)]
-    return items, len(items)
 
 
 def _category_options(categories: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,26 +54,20 @@ class ProductController(Controller):
         offset: FromQuery[int] = 0,
     ) -> Template:
         q = q.strip()
-        wanted_status = status if status in STATUSES else None
-        categories_call = api.get("/api/categories")
-        if q:
-            (items, total), categories = await asyncio.gather(
-                _search_products(api, q, wanted_status, category or None), categories_call
-            )
-            offset = 0
-        else:
-            offset = max(offset, 0)
-            listing, categories = await asyncio.gather(
-                api.get(
-                    "/api/products",
-                    limit=PAGE_SIZE,
-                    offset=offset,
-                    status=wanted_status,
-                    category=category or None,
-                ),
-                categories_call,
-            )
-            items, total = listing.get("items", []), int(listing.get("total", 0))
+        offset = max(offset, 0)
+        # product-service searches name, slug, brand and SKUs (`q`) and pages the result.
+        listing, categories = await asyncio.gather(
+            api.get(
+                "/api/products",
+                limit=PAGE_SIZE,
+                offset=offset,
+                status=status if status in STATUSES else None,
+                category=category or None,
+                q=q or None,
+            ),
+            api.get("/api/categories"),
+        )
+        items, total = listing.get("items", []), int(listing.get("total", 0))
         filters = {"q": q, "status": status, "category": category}
         base_query = urlencode({k: v for k, v in filters.items() if v})
         return page(
@@ -110,7 +77,7 @@ class ProductController(Controller):
             products=items,
             total=total,
             offset=offset,
-            page_size=PAGE_SIZE if not q else max(total, 1),
+            page_size=PAGE_SIZE,
             filters=filters,
             base_query=base_query,
             statuses=STATUSES,
@@ -175,7 +142,7 @@ class ProductController(Controller):
             product=product,
             categories=_category_options(categories),
             currencies=codes,
-            rows=variant_rows(product, codes, rate_table(currencies)),
+            rows=variant_rows(product, codes),
             field_name=field_name,
             statuses=STATUSES,
         )
@@ -190,7 +157,7 @@ class ProductController(Controller):
             api.get(_product_path(product_id)), api.get("/api/currencies")
         )
         codes = currency_codes(currencies)
-        variants, errors = variants_from_form(product, codes, rate_table(currencies), form)
+        variants, errors = variants_from_form(product, codes, form)
         name = str(form.get("name", "")).strip()
         if not name:
             errors.insert(0, "Name: a product needs a name.")

@@ -1,5 +1,5 @@
 """The admin's pact with product-service (`contracts/pacts/admin-product-service.json`): the
-Products page (the admin listing of every status, the drafts filter, the search scan), a
+Products page (the admin listing of every status, the drafts filter, the search by words), a
 product's page (its SKUs' prices in every currency beside the rates), saving it (name,
 description, category, base prices and explicit prices per currency), creating and archiving
 one, the Categories page (list, create, a taken slug refused, rename, delete), the Rates page
@@ -29,7 +29,7 @@ from admin_pacts import (
 )
 from pact import Pact, match
 
-from admin.controllers.catalog import PAGE_SIZE, _category_options, _product_path, _search_products
+from admin.controllers.catalog import PAGE_SIZE, _category_options, _product_path
 from admin.gateway import Api, ApiError
 from admin.money import parse_amount
 from admin.prices import (
@@ -37,7 +37,6 @@ from admin.prices import (
     currency_codes,
     field_name,
     parse_rate,
-    rate_table,
     variant_rows,
     variants_from_form,
 )
@@ -106,6 +105,9 @@ def listed(status: object) -> dict[str, object]:
     }
 
 
+SEARCHED = "adm-studio-blk"  # part of the black SKU, in another case
+
+
 def prices(eur: int, gbp: int, jpy: int, usd: int) -> dict[str, object]:
     """A SKU's resolved price in every currency, in minor units."""
     return {
@@ -119,7 +121,7 @@ def prices(eur: int, gbp: int, jpy: int, usd: int) -> dict[str, object]:
 def detail() -> dict[str, object]:
     """What the product page shows and what saving it re-reads. The examples are the state's
     prices at 1.08 USD, 0.85 GBP and 162 JPY per EUR: black follows the rates, white has an
-    explicit 2500 JPY."""
+    explicit 2500 JPY, which product-service says (`explicit_prices`)."""
     return {
         **listed("draft"),
         "description": match.str("Closed-back headphones, as the admin edits them."),
@@ -130,12 +132,14 @@ def detail() -> dict[str, object]:
                 "options": {"colour": match.str("black")},
                 "base_price": money(1299),
                 "prices": prices(1299, 1104, 2104, 1403),
+                "explicit_prices": {},  # every price follows the rate
             },
             {
                 "sku": WHITE,
                 "options": {"colour": match.str("white")},
                 "base_price": money(1499),
                 "prices": prices(1499, 1274, 2500, 1619),
+                "explicit_prices": {"JPY": match.integer(2500)},
             },
         ],
     }
@@ -260,14 +264,23 @@ def pact() -> Iterator[Pact]:
     (
         listing(
             pact,
-            "a request for the first 100 products of every status to search in",
-            {"limit": "100", "offset": "0"},
+            "a request for the products whose name, slug, brand or a SKU contains some words",
+            {"limit": str(PAGE_SIZE), "offset": "0", "q": SEARCHED},
         )
         .will_respond_with(200)
         .with_body(
             {"items": match.each_like(listed(every_status), min=1), "total": match.integer(1)},
             "application/json",
         )
+    )
+    (
+        listing(
+            pact,
+            "a request for the products matching words none has",
+            {"limit": str(PAGE_SIZE), "offset": "0", "q": "no such thing"},
+        )
+        .will_respond_with(200)
+        .with_body({"items": [], "total": 0}, "application/json")
     )
     (
         pact.upon_receiving("a request for the first 100 active products to read their SKUs")
@@ -482,12 +495,12 @@ async def test_the_status_filter_lists_drafts(api: Api) -> None:
     assert [p["status"] for p in page["items"]] == ["draft"]
 
 
-async def test_a_search_scans_the_admin_listing_by_name_slug_brand_and_sku(api: Api) -> None:
-    found, total = await _search_products(api, "adm-studio-blk", None, None)
-    assert total == 1
-    assert found[0]["id"] == PRODUCT_ID
-    nothing, _ = await _search_products(api, "no such thing", None, None)
-    assert nothing == []
+async def test_a_search_asks_product_service_for_name_slug_brand_and_sku(api: Api) -> None:
+    found = await api.get("/api/products", limit=PAGE_SIZE, offset=0, q=SEARCHED)
+    assert int(found["total"]) == 1
+    assert found["items"][0]["id"] == PRODUCT_ID
+    nothing = await api.get("/api/products", limit=PAGE_SIZE, offset=0, q="no such thing")
+    assert nothing["items"] == []
 
 
 async def test_the_low_stock_list_reads_the_skus_of_active_products(api: Api) -> None:
@@ -501,7 +514,7 @@ async def test_the_product_page_shows_each_price_and_whether_it_follows_the_rate
     currencies = await api.get("/api/currencies")
     codes = currency_codes(currencies)
     assert codes == ["EUR", "GBP", "JPY", "USD"]
-    rows = variant_rows(product, codes, rate_table(currencies))
+    rows = variant_rows(product, codes)
     assert [(row.sku, [(c.value, c.follows_rate) for c in row.cells]) for row in rows] == [
         (BLACK, [("12.99", False), ("11.04", True), ("2104", True), ("14.03", True)]),
         (WHITE, [("14.99", False), ("12.74", True), ("2500", False), ("16.19", True)]),
@@ -513,7 +526,7 @@ async def test_saving_a_product_sends_base_prices_and_only_the_explicit_ones(api
     product = await api.get(_product_path(PRODUCT_ID))
     currencies = await api.get("/api/currencies")
     codes = currency_codes(currencies)
-    variants, errors = variants_from_form(product, codes, rate_table(currencies), SAVED_FORM)
+    variants, errors = variants_from_form(product, codes, SAVED_FORM)
     assert errors == []
     assert [(v["base_price"]["amount"], v["prices"]) for v in variants] == [
         (1399, {"GBP": 1150}),

@@ -193,17 +193,27 @@ class ProductController(Controller):
         category: FromQuery[str | None] = None,
         currency: FromQuery[str | None] = None,
         status: FromQuery[schemas.Status | None] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=100,
+                description="only products whose name, slug, brand or a SKU contains this",
+            ),
+        ] = None,
     ) -> Response[schemas.ProductPage]:
         """Products in creation order, prices in `currency` (EUR by default). `category` is a
-        slug and includes its descendants. Anonymous callers and customers see active products
-        only; admins see every status (or the one `status` asks for)."""
+        slug and includes its descendants; `q` keeps the products whose name, slug, brand or a
+        SKU contains it (any case: the admin's product search; shoppers search with
+        search-service). Anonymous callers and customers see active products only; admins see
+        every status (or the one `status` asks for)."""
+        text = (q or "").strip() or None
 
         async def load(view_status: str | None) -> schemas.ProductPage:
             products = products_on_use()
             view = await products.view()
             code = view.check_currency(currency)
             items, total = await products.page(
-                view, page=page, category=category, status=view_status
+                view, page=page, category=category, status=view_status, text=text
             )
             return schemas.ProductPage(
                 items=[view.render(item, code) for item in items],
@@ -214,6 +224,8 @@ class ProductController(Controller):
 
         if is_admin(request):
             return private_response(await load(status))
+        if text:  # not cached: one caller's words are rarely another's
+            return private_response(await load("active"))
         key = f"products:{category or ''}:{(currency or 'EUR').upper()}:{page.limit}:{page.offset}"
         body = await cache.get_or_load(key, lambda: load("active"))
         return _served(body, request, max_age)

@@ -125,7 +125,10 @@ class VariantOut(msgspec.Struct):
     options: dict[str, str]
     price: Money
     base_price: Money
+    # The price in every currency: the explicit one where set, else the base converted.
     prices: dict[str, int]
+    # The prices set by hand per currency (they win over conversion); the rest follow the rate.
+    explicit_prices: dict[str, int]
 
 
 class PriceRange(msgspec.Struct):

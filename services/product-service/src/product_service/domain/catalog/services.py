@@ -19,7 +19,7 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.messaging import Event, Outbox
 from shopkit.money import CURRENCIES, Money
 from shopkit.schemas import set_fields
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 
 from product_service.config import SLUG
 from product_service.db import models
@@ -116,6 +116,7 @@ class CatalogView:
                     price=Money(prices[currency], currency),
                     base_price=Money(variant.base_price, BASE_CURRENCY),
                     prices=prices,
+                    explicit_prices=dict(variant.explicit_prices),
                 )
             )
         low, high = price_range((v.price.amount for v in variants), currency)
@@ -380,10 +381,15 @@ class ProductService(_Service, SQLAlchemyAsyncRepositoryService[models.Product])
         page: LimitOffset,
         category: str | None = None,
         status: str | None = "active",
+        text: str | None = None,
     ) -> tuple[list[models.Product], int]:
+        """`text`: only products whose name, slug or brand, or one of whose SKUs, contains it
+        (case does not matter)."""
         filters: list[ColumnElement[bool]] = []
         if status is not None:
             filters.append(models.Product.status == status)
+        if text:
+            filters.append(_containing(text))
         if category:
             node = view.tree.by_slug.get(category)
             if node is None:
@@ -589,4 +595,20 @@ def _new_variant(position: int, data: schemas.VariantIn) -> models.Variant:
         options=dict(data.options),
         base_price=data.base_price.amount,
         explicit_prices=dict(data.prices),
+    )
+
+
+def _containing(text: str) -> ColumnElement[bool]:
+    """A product whose name, slug or brand, or one of whose SKUs, contains `text` (any case;
+    `%` and `_` in it are taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    with_sku = select(models.Variant.product_id).where(
+        models.Variant.sku.ilike(pattern, escape="\\")
+    )
+    return or_(
+        models.Product.name.ilike(pattern, escape="\\"),
+        models.Product.slug.ilike(pattern, escape="\\"),
+        models.Product.brand.ilike(pattern, escape="\\"),
+        models.Product.id.in_(with_sku),
     )
