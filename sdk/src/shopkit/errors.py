@@ -267,9 +267,10 @@ def _refused_value(request: Request[Any, Any, Any], sqlstate: str) -> Response[b
     return problem_response(problem)
 
 
-# SQLSTATE class 53 (insufficient resources: too many connections) and 57P03 (the server is
-# starting or shutting down): the server cannot take the request now; it may in a moment.
-_UNAVAILABLE_STATES = ("53", "57P03")
+# SQLSTATE class 53 (insufficient resources: too many connections), class 08 (the connection
+# failed or was lost) and 57P (the server is shutting down, crashed or starting): the database
+# cannot take the request now; it may in a moment.
+_UNAVAILABLE_STATES = ("53", "08", "57P")
 
 
 def _unavailable_cause(exc: BaseException) -> str | None:
@@ -284,6 +285,12 @@ def _unavailable_cause(exc: BaseException) -> str | None:
             return f"database {state}"
         if sqlalchemy_errors is not None and isinstance(current, sqlalchemy_errors.TimeoutError):
             return "database pool exhausted"
+        if sqlalchemy_errors is not None and getattr(current, "connection_invalidated", False):
+            return "database connection lost"
+        if isinstance(current, ConnectionError):  # refused, reset or broken: a server away
+            return f"connection {type(current).__name__}"
+        if type(current).__name__ == "InterfaceError" and "connection is closed" in str(current):
+            return "database connection closed"  # asyncpg, the server gone mid-request
         if redis_errors is not None and isinstance(
             current, redis_errors.ConnectionError | redis_errors.TimeoutError
         ):
