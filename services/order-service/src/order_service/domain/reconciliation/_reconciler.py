@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from shopkit.errors import DomainError
+from shopkit.errors import ConflictError, DomainError
 from shopkit.http import ServiceUnavailable
 from shopkit.tasks import exclusive, periodic
 from sqlalchemy import func, select
@@ -78,9 +78,7 @@ class Window:
     end: datetime
 
 
-class ReconciliationBusyError(DomainError):
-    status_code = 409
-    title = "Conflict"
+class ReconciliationBusyError(ConflictError):
     code = "reconciliation-running"
 
     def __init__(self) -> None:

@@ -12,9 +12,7 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 from shopkit.auth import requires_admin
 from shopkit.openapi_problems import problem_responses
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import noload
 
 from order_service.config import SLUG
 from order_service.db.models import ReconciliationFinding, ReconciliationRun
@@ -23,6 +21,7 @@ from order_service.domain.reconciliation._reconciler import (
     Reconciler,
     ReconciliationBusyError,
 )
+from order_service.domain.reconciliation._records import ReconciliationRecords
 from order_service.domain.reconciliation.schemas import (
     FindingOut,
     ReconciliationReport,
@@ -80,18 +79,9 @@ class ReconciliationController(Controller):
         ] = 100,
     ) -> ReconciliationReport:
         """The latest runs and the latest findings (each with what was done about it)."""
-        latest_runs = await db_session.scalars(
-            select(ReconciliationRun)
-            .options(noload(ReconciliationRun.findings))
-            .order_by(ReconciliationRun.started_at.desc())
-            .limit(runs)
-        )
-        latest_findings = await db_session.scalars(
-            select(ReconciliationFinding)
-            .options(noload(ReconciliationFinding.run))
-            .order_by(ReconciliationFinding.created_at.desc(), ReconciliationFinding.id.desc())
-            .limit(findings)
-        )
+        records = ReconciliationRecords(db_session)
+        latest_runs = await records.latest_runs(runs)
+        latest_findings = await records.latest_findings(findings)
         return ReconciliationReport(
             runs=[run_out(run) for run in latest_runs],
             findings=[finding_out(finding) for finding in latest_findings],
@@ -110,5 +100,5 @@ class ReconciliationController(Controller):
         run_id = await reconciler.run(ADMIN)
         if run_id is None:
             raise ReconciliationBusyError
-        run = await db_session.get_one(ReconciliationRun, run_id)
+        run = await ReconciliationRecords(db_session).run(run_id)
         return RunReport(run=run_out(run), findings=[finding_out(f) for f in run.findings])

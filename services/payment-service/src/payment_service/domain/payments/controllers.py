@@ -10,7 +10,6 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -27,13 +26,10 @@ from shopkit.db import LimitOffset, Page
 from shopkit.errors import ForbiddenError, InvalidInputError
 from shopkit.money import Money
 from shopkit.openapi_problems import problem_responses
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_service.config import SLUG
 from payment_service.db import models
-from payment_service.domain.payments._repositories import ProviderEventRepository
 from payment_service.domain.payments.deps import provide_payments
-from payment_service.domain.payments.providers import RECONCILED
 from payment_service.domain.payments.schemas import (
     Payment,
     PaymentConfirm,
@@ -252,19 +248,17 @@ class ProviderCheckController(Controller):
     path = f"/api/ops/{SLUG}/provider-check"
     tags = ["operations"]
     guards = [requires_admin]
+    dependencies = {"payments": Provide(provide_payments)}
 
     @get("/", operation_id="getProviderCheck")
     async def report(
         self,
-        db_session: NamedDependency[AsyncSession],
-        state: State,
+        payments: NamedDependency[PaymentService],
         limit: Annotated[int, QueryParameter(ge=1, le=500, description="the latest so many")] = 50,
     ) -> ProviderCheckReport:
-        rows = await ProviderEventRepository(session=db_session).latest_with(
-            f":{RECONCILED}:", limit
-        )
+        rows = await payments.provider_settlements(limit)
         return ProviderCheckReport(
-            provider=state["payment_provider"].name,
+            provider=payments.provider.name,
             settlements=[
                 ProviderSettlement(
                     event_id=row.event_id,

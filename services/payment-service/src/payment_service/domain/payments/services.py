@@ -19,7 +19,7 @@ from shopkit.money import Money
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_service.config import SLUG, SUPPORTED_CURRENCIES
-from payment_service.db.models import Payment, Refund
+from payment_service.db.models import Payment, ProviderEventLog, Refund
 from payment_service.domain.payments import providers
 from payment_service.domain.payments._cards import check_payment_method
 from payment_service.domain.payments._repositories import (
@@ -221,6 +221,10 @@ class PaymentService:
             changed_before=changed_before,
             order_ids=order_ids,
         )
+
+    async def provider_settlements(self, limit: int) -> list[ProviderEventLog]:
+        """The latest payments settled from what the provider said (the provider check)."""
+        return await self.events.latest_with(f":{providers.RECONCILED}:", limit)
 
     async def get_for(self, principal: Principal, payment_id: UUID) -> Payment:
         """Someone else's payment is reported missing, never shown (admins see all)."""
