@@ -113,7 +113,8 @@ _SCRAPE = textwrap.dedent(
     import sys
     from litestar import get
     from litestar.testing import TestClient
-    from shopkit.app import create_app
+    from litestar import Litestar
+    from shopkit.app import ShopkitPlugin
     from shopkit.config import ServiceSettings
 
     @get("/probe", sync_to_thread=False)
@@ -124,7 +125,10 @@ _SCRAPE = textwrap.dedent(
     def boom() -> dict:
         raise RuntimeError("a 500 on purpose")
 
-    app = create_app(service=ServiceSettings(name="probe-service"), route_handlers=[probe, boom])
+    app = Litestar(
+        route_handlers=[probe, boom],
+        plugins=[ShopkitPlugin(service=ServiceSettings(name="probe-service"))],
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         client.get("/probe")
         client.get("/boom")

@@ -1,4 +1,6 @@
-"""`create_app`: one call that gives a service the platform's defaults.
+"""`ShopkitPlugin`: the Litestar plugin that gives an app the platform's defaults.
+
+    Litestar(route_handlers=[...], plugins=[ShopkitPlugin(service=settings.service)])
 
 What every Shopkit service gets, so no service wires it by hand:
 problem+json errors (RFC 9457), `/health/live` and `/health/ready` (one check per dependency),
@@ -6,27 +8,34 @@ problem+json errors (RFC 9457), `/health/live` and `/health/ready` (one check pe
 request ids (taken from `X-Request-ID` or made, echoed back, put in every log line and passed on
 by `shopkit.http`), input no handler should see refused with a 422 (`shopkit.guard`: NUL
 characters, bodies that are not UTF-8 JSON, out-of-range integers, coerced types), the database
-session plugin, bearer-token authentication when `auth` is
-given, and the broker plus outbox relay started and stopped with the app.
+session plugin, bearer-token authentication when `auth_middleware` is given, and the lifespans
+the plugin is given (the broker and its outbox relay) started before the app's own. Every
+handler may ask for `page` (`LimitOffset` from `limit`/`offset`) and `principal` (the verified
+caller, `shopkit.auth.CurrentPrincipal`; 401 without a token).
+
+A service does not build this plugin itself: `shopkit.wiring.ServiceWiring.plugin()` builds it
+from the service's settings with the parts every service has.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar
-from litestar.datastructures import State
+from litestar import Litestar, Request
+from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins import PluginProtocol
+from litestar.plugins import InitPluginProtocol, PluginProtocol
 from litestar.types import ControllerRouterHandler
 
+from shopkit.auth import provide_principal
 from shopkit.config import ServiceSettings, TelemetrySettings
 from shopkit.context import request_id_middleware
 from shopkit.db import provide_limit_offset
@@ -43,62 +52,93 @@ from shopkit.telemetry import (
     opentelemetry_plugin,
 )
 
-__all__ = ["BEARER_SECURITY", "create_app", "request_id_middleware"]
+__all__ = ["BEARER_SECURITY", "Lifespan", "ShopkitPlugin", "request_id_middleware"]
 
 BEARER_SECURITY = "BearerToken"
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
 
-def create_app(
-    *,
-    service: ServiceSettings,
-    route_handlers: Sequence[ControllerRouterHandler],
-    description: str = "",
-    database: SQLAlchemyAsyncConfig | None = None,
-    health_checks: Sequence[HealthCheck] = (),
-    auth_middleware: DefineMiddleware | None = None,
-    lifespan: Sequence[Lifespan] = (),
-    dependencies: dict[str, Provide] | None = None,
-    plugins: Sequence[PluginProtocol] = (),
-    middleware: Sequence[Any] = (),
-    state: dict[str, Any] | None = None,
-    telemetry: TelemetrySettings | None = None,
-    debug: bool = False,
-) -> Litestar:
-    """A Litestar app with the platform defaults around this service's own handlers.
+class ShopkitPlugin(InitPluginProtocol):
+    """The platform's defaults around an app's own handlers, added when the app is made.
 
-    `lifespan` context managers run in order at start-up and in reverse at shut-down: this is
-    where a service starts its broker, outbox relay and background workers.
+    `lifespan` context managers run in order at start-up, before the app's own, and in reverse
+    after them at shut-down: this is where the broker and outbox relay start, so a service's
+    own workers (`Litestar(lifespan=[...])`) can publish from their first step. `route_handlers`
+    are the platform's routes the service did not write (the admins' dead letters); `state`
+    entries are added to the app's state.
     """
-    configure_logging(service)
-    configure_tracing(service, telemetry or TelemetrySettings())
-    resolve_dependencies_sequentially()
 
-    checks = list(health_checks)
-    all_plugins: list[PluginProtocol] = [opentelemetry_plugin(), ProblemResponsesPlugin(), *plugins]
-    if database is not None:
-        all_plugins.append(SQLAlchemyPlugin(config=database))
-        checks.insert(0, database_check(database.get_engine()))
+    def __init__(
+        self,
+        *,
+        service: ServiceSettings,
+        telemetry: TelemetrySettings | None = None,
+        description: str = "",
+        database: SQLAlchemyAsyncConfig | None = None,
+        health_checks: Sequence[HealthCheck] = (),
+        auth_middleware: DefineMiddleware | None = None,
+        lifespan: Sequence[Lifespan] = (),
+        route_handlers: Sequence[ControllerRouterHandler] = (),
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        self.service = service
+        self.telemetry = telemetry or TelemetrySettings()
+        self.description = description
+        self.database = database
+        self.health_checks = list(health_checks)
+        self.auth_middleware = auth_middleware
+        self.lifespan = list(lifespan)
+        self.route_handlers = list(route_handlers)
+        self.state = dict(state or {})
 
-    app_state = State({"health_checks": checks, **(state or {})})
-    return Litestar(
-        route_handlers=[HealthController, metrics_controller(), *route_handlers],
-        exception_handlers=exception_handlers(),
-        plugins=all_plugins,
-        middleware=[
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        configure_logging(self.service)
+        configure_tracing(self.service, self.telemetry)
+        resolve_dependencies_sequentially()
+
+        checks = list(self.health_checks)
+        added: list[PluginProtocol] = [opentelemetry_plugin(), ProblemResponsesPlugin()]
+        if self.database is not None:
+            added.append(SQLAlchemyPlugin(config=self.database))
+            checks.insert(0, database_check(self.database.get_engine()))
+        # Right after this plugin, so Litestar initialises them in this same pass.
+        mine = next(i for i, p in enumerate(app_config.plugins) if p is self)
+        app_config.plugins[mine + 1 : mine + 1] = added
+
+        app_config.route_handlers = [
+            HealthController,
+            metrics_controller(),
+            *app_config.route_handlers,
+            *self.route_handlers,
+        ]
+        app_config.exception_handlers = {
+            **exception_handlers(),
+            **app_config.exception_handlers,
+        }
+        app_config.middleware = [
             request_id_middleware,
-            metrics_middleware(service),
-            *([auth_middleware] if auth_middleware else []),
-            *middleware,
-        ],
-        dependencies={"page": Provide(provide_limit_offset), **(dependencies or {})},
-        lifespan=list(lifespan),
-        before_request=guard_request,
-        state=app_state,
-        openapi_config=OpenAPIConfig(
-            title=service.name,
-            version=service.version,
-            description=description or None,
+            metrics_middleware(self.service),
+            *([self.auth_middleware] if self.auth_middleware else []),
+            *app_config.middleware,
+        ]
+        app_config.dependencies = {
+            "page": Provide(provide_limit_offset),
+            "principal": Provide(provide_principal),
+            **app_config.dependencies,
+        }
+        app_config.lifespan = [*self.lifespan, *app_config.lifespan]
+        app_config.before_request = _both(guard_request, app_config.before_request)
+        for key, value in {"health_checks": checks, **self.state}.items():
+            app_config.state[key] = value
+        app_config.openapi_config = self._openapi()
+        app_config.logging_config = None  # structlog, configured above
+        return app_config
+
+    def _openapi(self) -> OpenAPIConfig:
+        return OpenAPIConfig(
+            title=self.service.name,
+            version=self.service.version,
+            description=self.description or None,
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(path="/swagger")],
             components=Components(
@@ -113,7 +153,17 @@ def create_app(
             ),
             security=[{BEARER_SECURITY: []}],
             use_handler_docstrings=True,
-        ),
-        logging_config=None,
-        debug=debug,
-    )
+        )
+
+
+def _both(first: Callable[..., Any], then: Callable[..., Any] | None) -> Callable[..., Any]:
+    """The input guard, then the app's own `before_request` if it has one."""
+    if then is None:
+        return first
+
+    async def before_request(request: Request[Any, Any, Any]) -> Any:
+        await first(request)
+        result = then(request)
+        return await result if inspect.isawaitable(result) else result
+
+    return before_request

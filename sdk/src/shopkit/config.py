@@ -137,6 +137,9 @@ class HttpSettings(msgspec.Struct, frozen=True, kw_only=True):
     """`HTTP_CLIENT_*`: defaults for outgoing calls to other services."""
 
     timeout_seconds: float = 5.0
+    # Connecting takes a healthy peer milliseconds: a shorter bound fails over sooner (None:
+    # `timeout_seconds`).
+    connect_timeout_seconds: float | None = None
     retries: int = 2
     breaker_failure_threshold: int = 5
     # How long an open breaker fails fast before it lets one probe through: short, so a

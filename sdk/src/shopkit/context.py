@@ -16,11 +16,20 @@ from litestar.enums import ScopeType
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["REQUEST_ID_HEADER", "new_request_id", "request_id_middleware", "request_id_var"]
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "caller_token_var",
+    "new_request_id",
+    "request_id_middleware",
+    "request_id_var",
+]
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
 request_id_var: ContextVar[str | None] = ContextVar("shopkit_request_id", default=None)
+# The bearer token the current request came with (set by `shopkit.auth`'s middleware), for
+# calls that act as the caller (`shopkit.http.forward_caller_token`).
+caller_token_var: ContextVar[str | None] = ContextVar("shopkit_caller_token", default=None)
 
 
 def new_request_id() -> str:

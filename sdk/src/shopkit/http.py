@@ -9,6 +9,17 @@ carry an `Idempotency-Key` (the server deduplicates them). They happen on connec
 timeouts and 502/503/504, with exponential backoff and full jitter so that callers who failed
 together do not retry together.
 
+Answers are read in one way (`call`, `get_json`): a JSON body decoded into the caller's own
+msgspec type (its tolerant reader); the dependency unreachable, its circuit open or a 5xx
+answer is `ServiceUnavailable` (503 with Retry-After); a 4xx answer, or a body that breaks the
+contract, is `UpstreamRejected` (502: another service refused a call it should have taken),
+which carries the upstream's status and problem+json for a caller that expects some refusals
+(a 404, a 409) and turns them into its own answer.
+
+Whose token a call carries is the caller's choice: `token_provider=forward_caller_token` acts
+as the customer or admin whose request this is; a `shopkit.auth.ServiceTokenProvider`'s `token`
+acts as the service itself (client-credentials grant); none calls anonymously.
+
 The breaker stops a struggling dependency from being hammered and stops callers from waiting a
 full timeout on every request: after `breaker_failure_threshold` consecutive failures it fails
 fast with `ServiceUnavailable` (503 "Dependency unavailable") for `breaker_reset_seconds`, then
@@ -23,23 +34,30 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar, overload
 
 import httpx
+import msgspec
 import structlog
 from opentelemetry import propagate
 
 from shopkit.config import HttpSettings
-from shopkit.context import REQUEST_ID_HEADER, request_id_var
-from shopkit.errors import DomainError
+from shopkit.context import REQUEST_ID_HEADER, caller_token_var, request_id_var
+from shopkit.errors import DomainError, InvalidInputError
 
 __all__ = [
     "BreakerState",
     "CircuitBreaker",
     "ServiceClient",
     "ServiceUnavailable",
+    "UpstreamRejected",
+    "forward_caller_token",
+    "read_json",
 ]
+
+T = TypeVar("T")
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -65,7 +83,13 @@ class ServiceUnavailable(DomainError):
     title = "Dependency unavailable"
     code = "dependency-unavailable"
 
-    def __init__(self, dependency: str, *, retry_after_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        dependency: str,
+        *,
+        retry_after_seconds: float | None = None,
+        status: int | None = None,
+    ) -> None:
         headers = (
             {"Retry-After": str(max(1, math.ceil(retry_after_seconds)))}
             if retry_after_seconds is not None
@@ -75,6 +99,106 @@ class ServiceUnavailable(DomainError):
             "A service this request depends on is unavailable; try again later.", headers=headers
         )
         self.dependency = dependency
+        self.status = status  # the dependency's own 5xx, or None when it could not be reached
+
+
+class UpstreamRejected(DomainError):
+    """Another service refused a call it should have taken (a 4xx) or answered a body that
+    breaks the contract (502: our bug or theirs, not the client's, and nothing was written).
+
+    `status` is the upstream's answer and `problem` its problem+json body (a dict, or None when
+    it sent none), for a caller that expects some refusals and answers them its own way. The
+    detail stays generic: the upstream's words are for the logs, not the public client.
+    """
+
+    status_code = 502
+    title = "Bad gateway"
+    code = "upstream-rejected"
+
+    def __init__(self, dependency: str, status: int, problem: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            f"{dependency} refused the request ({status})."
+            if status >= 400
+            else f"{dependency} answered something unexpected."
+        )
+        self.dependency = dependency
+        self.status = status
+        self.problem = problem or {}
+
+    @property
+    def upstream_code(self) -> str | None:
+        code = self.problem.get("code")
+        return code if isinstance(code, str) else None
+
+    @property
+    def upstream_title(self) -> str:
+        """The problem's title, else the status's reason phrase (`Not Found`)."""
+        title = self.problem.get("title")
+        if title:
+            return str(title)
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def upstream_detail(self) -> str:
+        return str(self.problem.get("detail") or "")
+
+    @property
+    def upstream_invalid_params(self) -> list[dict[str, Any]]:
+        params = self.problem.get("invalid_params")
+        return [p for p in params if isinstance(p, dict)] if isinstance(params, list) else []
+
+
+async def forward_caller_token() -> str:
+    """The current request's own bearer token: a call made as the customer or admin whose
+    request this is (the upstream authorizes them as usual)."""
+    token = caller_token_var.get()
+    if token is None:
+        raise RuntimeError("a call as the caller outside an authenticated request")
+    return token
+
+
+def read_json(response: httpx.Response, type_: type[T] | None, dependency: str) -> Any:
+    """The answer read the one way every caller reads one: a 5xx is `ServiceUnavailable`, a
+    4xx `UpstreamRejected`; otherwise the body as `type_` (any JSON when None; None when there
+    is no body), and `UpstreamRejected` when it does not fit."""
+    status = response.status_code
+    if status >= 500:
+        _logger.warning("upstream_failed", dependency=dependency, status=status)
+        raise ServiceUnavailable(dependency, status=status)
+    if status >= 400:
+        _logger.warning(
+            "upstream_refused",
+            dependency=dependency,
+            method=response.request.method,
+            url=str(response.request.url),
+            status=status,
+            body=response.text[:500],
+        )
+        raise UpstreamRejected(dependency, status, _problem(response))
+    if status == 204 or not response.content:
+        if type_ is None:
+            return None
+        content = b"null"
+    else:
+        content = response.content
+    try:
+        if type_ is None:
+            return msgspec.json.decode(content)
+        return msgspec.json.decode(content, type=type_)
+    except (msgspec.ValidationError, msgspec.DecodeError, InvalidInputError) as exc:
+        _logger.error("upstream_contract_broken", dependency=dependency, error=str(exc))
+        raise UpstreamRejected(dependency, status) from None
+
+
+def _problem(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 class BreakerState(enum.Enum):
@@ -170,9 +294,13 @@ class ServiceClient:
         name: str,
         token_provider: Callable[[], Awaitable[str]] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        limits: httpx.Limits | None = None,
         backoff_base_seconds: float = 0.1,
         backoff_max_seconds: float = 2.0,
     ) -> None:
+        """`headers` go with every call (an `Accept`, a `User-Agent`); `limits` bound the pool
+        (httpx's defaults otherwise)."""
         self.settings = settings or HttpSettings()
         self.name = name
         self._token_provider = token_provider
@@ -185,8 +313,10 @@ class ServiceClient:
         )
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            timeout=httpx.Timeout(self.settings.timeout_seconds),
+            timeout=self._timeout(self.settings.timeout_seconds),
             transport=transport,
+            headers=headers,
+            limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20),
         )
 
     async def __aenter__(self) -> Self:
@@ -237,7 +367,7 @@ class ServiceClient:
                 data=data,
                 timeout=self._client.timeout
                 if timeout_seconds is None
-                else httpx.Timeout(timeout_seconds),
+                else self._timeout(timeout_seconds),
             )
             self.breaker.before_call()
             try:
@@ -269,6 +399,24 @@ class ServiceClient:
             await asyncio.sleep(self._backoff(attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    @overload
+    async def call(self, method: str, url: str, type_: type[T], **kwargs: Any) -> T: ...
+
+    @overload
+    async def call(self, method: str, url: str, type_: None = None, **kwargs: Any) -> Any: ...
+
+    async def call(self, method: str, url: str, type_: type[T] | None = None, **kwargs: Any) -> Any:
+        """Send (as `request`) and read the answer as `type_` (any JSON when None).
+
+        `ServiceUnavailable` when the service cannot be reached, its circuit is open or it
+        answers 5xx; `UpstreamRejected` when it answers 4xx or a body that is not a `type_`.
+        """
+        return read_json(await self.request(method, url, **kwargs), type_, self.name)
+
+    async def get_json(self, url: str, type_: type[T], **kwargs: Any) -> T:
+        """`call("GET", url, type_, ...)`."""
+        return await self.call("GET", url, type_, **kwargs)
+
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("GET", url, **kwargs)
 
@@ -292,6 +440,9 @@ class ServiceClient:
         if self._token_provider is not None and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {await self._token_provider()}"
         return headers
+
+    def _timeout(self, seconds: float) -> httpx.Timeout:
+        return httpx.Timeout(seconds, connect=self.settings.connect_timeout_seconds or seconds)
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""

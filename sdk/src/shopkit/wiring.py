@@ -1,20 +1,22 @@
-"""What every service is made of, built once from its settings, and the app around it.
+"""What every service is made of, built once from its settings, and the plugin that wires it.
 
     wiring = ServiceWiring(settings, SLUG)
-    register_handlers(wiring.messaging.consumer, ...)
-    return wiring.app(
+    register_handlers(wiring.messaging.consumer, orders)
+    return Litestar(
         route_handlers=[OrderController],
+        dependencies={"orders": per_request(orders), "checkout": shared(checkout)},
         lifespan=[sweeper.lifespan()],
-        state={"order_service": orders},
+        plugins=[wiring.plugin()],
     )
 
 `ServiceWiring` holds the parts every service has: the database (`database`, `session_maker`),
 the broker with its outbox relay and dead letters (`messaging`), the access-token verifier
 (`verifier`, from `AUTH_*`, its JWKS client closed at shut-down) and, when the service asks for
-it, Redis (`redis`). `app()` gives the SDK's defaults (`shopkit.app.create_app`: telemetry,
-problem+json errors, health, metrics) plus these parts' lifespans, health checks, the auth
-middleware, the admins' dead-letters routes (`/api/ops/<slug>/dead-letters`) and the
-`settings` and `messaging` state entries, so `app.py` names only what is the service's own.
+it, Redis (`redis`). `plugin()` gives the SDK's defaults (`shopkit.app.ShopkitPlugin`:
+telemetry, problem+json errors, health, metrics) plus these parts' lifespans, health checks,
+the auth middleware, the admins' dead-letters routes (`/api/ops/<slug>/dead-letters`) and the
+`settings` and `messaging` state entries, so `app.py` names only what is the service's own:
+its handlers, its lifespans and its dependencies (`shopkit.providers`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,9 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, metadata
 from typing import Any, cast
 
-from litestar import Litestar
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shopkit.app import Lifespan, create_app
+from shopkit.app import Lifespan, ShopkitPlugin
 from shopkit.auth import TokenVerifier, auth_middleware, verifier_from_settings
 from shopkit.cache import RedisConnection
 from shopkit.config import SharedSettings
@@ -76,22 +75,19 @@ class ServiceWiring:
             self._redis = RedisConnection(self.settings.redis)
         return self._redis
 
-    def app(
+    def plugin(
         self,
         *,
-        route_handlers: Sequence[ControllerRouterHandler],
-        lifespan: Sequence[Lifespan] = (),
         prepare: Sequence[Lifespan] = (),
         health_checks: Sequence[HealthCheck] = (),
-        state: dict[str, Any] | None = None,
-        dependencies: dict[str, Provide] | None = None,
         description: str | None = None,
         redis_required: bool = True,
-    ) -> Litestar:
-        """The service's app. At start-up: Redis, then `prepare` (what the event consumers use:
-        an index they feed, a client they call), then the broker (its consumers and outbox
-        relay), then `lifespan`; shut-down in reverse. `redis_required=False` keeps Redis out
-        of readiness (the service works on without it)."""
+    ) -> ShopkitPlugin:
+        """The plugin that wires the app: the SDK's defaults (`ShopkitPlugin`) with these
+        parts. At start-up: Redis, then `prepare` (what the event consumers use: an index they
+        feed, a client they call), then the broker (its consumers and outbox relay), then the
+        app's own lifespans; shut-down in reverse. `redis_required=False` keeps Redis out of
+        readiness (the service works on without it)."""
         checks = [self.messaging.health_check()]
         started: list[Lifespan] = []
         if self._redis is not None:
@@ -101,20 +97,16 @@ class ServiceWiring:
         started += [*prepare, self.messaging.lifespan]
         if self._own_verifier:
             started.append(self._close_jwks)
-        return create_app(
+        return ShopkitPlugin(
             service=self.settings.service,
-            description=description if description is not None else self._summary(),
-            route_handlers=[
-                *route_handlers,
-                dead_letters_router(self.messaging.dead_letters, self.slug),
-            ],
-            database=self.database,
-            auth_middleware=auth_middleware(self.verifier),
-            health_checks=[*checks, *health_checks],
-            lifespan=[*started, *lifespan],
-            dependencies=dependencies,
-            state={"messaging": self.messaging, "settings": self.settings, **(state or {})},
             telemetry=self.settings.telemetry,
+            description=description if description is not None else self._summary(),
+            database=self.database,
+            health_checks=[*checks, *health_checks],
+            auth_middleware=auth_middleware(self.verifier),
+            lifespan=started,
+            route_handlers=[dead_letters_router(self.messaging.dead_letters, self.slug)],
+            state={"messaging": self.messaging, "settings": self.settings},
         )
 
     @asynccontextmanager

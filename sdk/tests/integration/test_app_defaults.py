@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
+from _app_support import create_app
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
-from shopkit.app import create_app
 from shopkit.config import DatabaseSettings, ServiceSettings
 from shopkit.db import LimitOffset, Page, sqlalchemy_config
 from shopkit.errors import ConflictError, NotFoundError

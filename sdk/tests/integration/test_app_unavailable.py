@@ -4,8 +4,8 @@ lost) answers 503 problem+json with Retry-After, so clients try again; a bug sta
 from __future__ import annotations
 
 import pytest
+from _app_support import create_app
 from litestar import get
-from shopkit.app import create_app
 from shopkit.config import ServiceSettings
 from shopkit.testing import client_for
 from sqlalchemy.exc import DBAPIError

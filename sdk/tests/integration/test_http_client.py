@@ -12,11 +12,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from shopkit.config import HttpSettings
-from shopkit.context import request_id_var
-from shopkit.http import BreakerState, ServiceClient, ServiceUnavailable
+from shopkit.context import caller_token_var, request_id_var
+from shopkit.http import (
+    BreakerState,
+    ServiceClient,
+    ServiceUnavailable,
+    UpstreamRejected,
+    forward_caller_token,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -258,3 +265,58 @@ async def test_every_retry_carries_the_same_propagated_headers(server: Upstream)
     # Each attempt may get its own client span, but every attempt stays in the caller's trace.
     assert first["traceparent"].split("-")[1] == second["traceparent"].split("-")[1]
     assert "authorization" not in first
+
+
+class Answer(msgspec.Struct):
+    status: int
+
+
+class Elsewhere(msgspec.Struct):
+    sku: str
+
+
+async def test_call_reads_the_answer_into_the_callers_type(server: Upstream) -> None:
+    async with service(server.url) as api:
+        assert await api.get_json("/stock/A", Answer) == Answer(status=200)
+        assert await api.call("POST", "/reservations", json={"sku": "A"}) == {"status": 200}
+
+
+async def test_a_refusal_or_a_broken_contract_is_a_502_that_keeps_the_upstreams_answer(
+    server: Upstream,
+) -> None:
+    server.plan(404)
+    async with service(server.url) as api:
+        with pytest.raises(UpstreamRejected) as refused:
+            await api.get_json("/stock/B", Answer)
+        with pytest.raises(UpstreamRejected) as broken:
+            await api.get_json("/stock/A", Elsewhere)  # 200, but not what we read
+    assert refused.value.status_code == 502
+    assert (refused.value.status, refused.value.problem) == (404, {"status": 404})
+    assert refused.value.dependency == "inventory-service"
+    assert "inventory-service refused" in str(refused.value.detail)
+    assert broken.value.status == 200
+    assert "answered something unexpected" in str(broken.value.detail)
+
+
+async def test_a_failing_upstream_is_503_with_its_status(server: Upstream) -> None:
+    server.plan(503, 503, 503)
+    async with service(server.url) as api:
+        with pytest.raises(ServiceUnavailable) as failed:
+            await api.get_json("/stock/A", Answer)
+    assert failed.value.status_code == 503
+    assert failed.value.status == 503
+    assert len(server.received) == 3  # the GET was retried before giving up
+
+
+async def test_a_call_made_as_the_caller_carries_the_callers_token(server: Upstream) -> None:
+    token = caller_token_var.set("the-customers-token")
+    try:
+        async with service(server.url, token_provider=forward_caller_token) as api:
+            await api.get_json("/carts/1", Answer)
+    finally:
+        caller_token_var.reset(token)
+    assert server.received[0]["headers"]["authorization"] == "Bearer the-customers-token"
+    async with service(server.url, token_provider=forward_caller_token) as api:
+        with pytest.raises(RuntimeError):  # no caller: never sent anonymously by mistake
+            await api.get_json("/carts/1", Answer)
+    assert len(server.received) == 1

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 
 import msgspec
 import pytest
+from _app_support import create_app
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
-from shopkit.app import create_app
 from shopkit.config import DatabaseSettings, ServiceSettings
 from shopkit.db import LimitOffset, sqlalchemy_config
 from shopkit.schemas import MinorUnits, Quantity

@@ -8,10 +8,10 @@ from typing import Any
 
 import msgspec
 import pytest
+from _app_support import create_app
 from litestar import Litestar, get, post, put
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
-from shopkit.app import create_app
 from shopkit.auth import (
     CurrentPrincipal,
     TokenVerifier,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from _app_support import create_app
 from litestar import Litestar, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
@@ -16,7 +17,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 from prometheus_client.parser import text_string_to_metric_families
-from shopkit.app import create_app
 from shopkit.cache import redis_client
 from shopkit.config import DatabaseSettings, RedisSettings, ServiceSettings
 from shopkit.db import sqlalchemy_config

@@ -5,8 +5,9 @@ idempotent calls and a circuit breaker) lives for the app's lifetime. Each reque
 `Api` bound to it that adds the admin's bearer token, the caller's `X-Forwarded-For` and the
 request id (the SDK passes `X-Request-ID` on from the request context).
 
-Problem+json answers become `ApiError` (shown to the admin as a readable message); an
-unreachable gateway or a 5xx becomes `GatewayUnavailable` (a friendly page, never a traceback).
+Answers are read by the SDK's one mapping (`ServiceClient.call`): a refusal (4xx with its
+problem+json) becomes `ApiError` (shown to the admin as a readable message); an unreachable
+gateway or a 5xx becomes `GatewayUnavailable` (a friendly page, never a traceback).
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-import msgspec
-import structlog
 from shopkit.config import HttpSettings
-from shopkit.http import ServiceClient, ServiceUnavailable
+from shopkit.http import ServiceClient, ServiceUnavailable, UpstreamRejected
 
 __all__ = ["Api", "ApiError", "Gateway", "GatewayUnavailable"]
-
-_logger = structlog.get_logger("admin.gateway")
 
 
 class GatewayUnavailable(Exception):
@@ -64,20 +60,14 @@ class ApiError(Exception):
         return " ".join([text, *reasons]) if reasons else text
 
     @classmethod
-    def from_response(cls, response: httpx.Response) -> ApiError:
-        try:
-            body = msgspec.json.decode(response.content)
-        except msgspec.DecodeError:
-            body = None
-        if not isinstance(body, dict):
-            return cls(response.status_code, response.reason_phrase or "Request failed")
-        params = body.get("invalid_params")
+    def from_rejected(cls, rejected: UpstreamRejected) -> ApiError:
+        """The API's refusal as the SDK read it (its status and problem+json)."""
         return cls(
-            response.status_code,
-            str(body.get("title") or response.reason_phrase or "Request failed"),
-            str(body.get("detail") or ""),
-            [p for p in params if isinstance(p, dict)] if isinstance(params, list) else None,
-            body.get("code") if isinstance(body.get("code"), str) else None,
+            rejected.status,
+            rejected.upstream_title or "Request failed",
+            rejected.upstream_detail,
+            rejected.upstream_invalid_params,
+            rejected.upstream_code,
         )
 
 
@@ -105,20 +95,13 @@ class Gateway:
     ) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         try:
-            response = await self._client.request(
+            return await self._client.call(
                 method, path, params=clean or None, headers=headers, json=json
             )
         except ServiceUnavailable as exc:
-            _logger.warning("gateway_unreachable", method=method, path=path)
-            raise GatewayUnavailable(path) from exc
-        if response.status_code >= 500:
-            _logger.warning("gateway_error", method=method, path=path, status=response.status_code)
-            raise GatewayUnavailable(path, response.status_code)
-        if response.status_code >= 400:
-            raise ApiError.from_response(response)
-        if response.status_code == 204 or not response.content:
-            return None
-        return msgspec.json.decode(response.content)
+            raise GatewayUnavailable(path, exc.status) from exc
+        except UpstreamRejected as exc:
+            raise ApiError.from_rejected(exc) from None
 
 
 class Api:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import httpx
 import pytest
+from shopkit.http import UpstreamRejected
 
 from admin.gateway import ApiError
 from admin.session import needs_refresh, safe_next
@@ -49,19 +49,15 @@ def test_problem_details_read_as_one_sentence() -> None:
 
 
 def test_problem_json_and_other_error_bodies_become_api_errors() -> None:
-    problem = httpx.Response(
-        409,
-        headers={"content-type": "application/problem+json"},
-        json={
-            "title": "Conflict",
-            "status": 409,
-            "detail": "SKU 'X' already belongs to another product",
-            "invalid_params": [{"name": "variants[0].sku", "reason": "taken"}],
-            "code": "sku-taken",
-        },
-    )
-    error = ApiError.from_response(problem)
+    problem = {
+        "title": "Conflict",
+        "status": 409,
+        "detail": "SKU 'X' already belongs to another product",
+        "invalid_params": [{"name": "variants[0].sku", "reason": "taken"}],
+        "code": "sku-taken",
+    }
+    error = ApiError.from_rejected(UpstreamRejected("gateway", 409, problem))
     assert (error.status, error.code) == (409, "sku-taken")
     assert error.message == "SKU 'X' already belongs to another product variants[0].sku: taken"
-    plain = ApiError.from_response(httpx.Response(404, text="<html>nope</html>"))
+    plain = ApiError.from_rejected(UpstreamRejected("gateway", 404, None))  # an HTML 404
     assert (plain.status, plain.message) == (404, "Not Found")

@@ -11,7 +11,7 @@ import httpx
 from litestar import Request
 from shopkit.context import request_id_var
 
-from storefront.gateway import ApiError, Gateway, ServiceUnavailable
+from storefront.gateway import Gateway, ServiceUnavailable, result
 from storefront.session import ShopSession
 
 
@@ -146,22 +146,3 @@ class ShopApi:
 def _is_auth(path: str) -> bool:
     """Login, register and refresh answer 401 for their own reasons, never a stale token."""
     return path.startswith("/api/auth/")
-
-
-def result(response: httpx.Response) -> Any:
-    """JSON of a 2xx answer; `ApiError` for a 4xx, `ServiceUnavailable` for a 5xx."""
-    status = response.status_code
-    if status >= 500:
-        raise ServiceUnavailable("A part of the shop is not answering.", 502)
-    if status >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {}
-        raise ApiError(status, problem if isinstance(problem, dict) else {})
-    if status == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        raise ServiceUnavailable("The shop sent an answer it could not read.", 502) from None

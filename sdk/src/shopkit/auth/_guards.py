@@ -47,7 +47,7 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
 
 
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """For `dependencies={"principal": Provide(provide_principal)}`."""
+    """The `principal` every app wired by `shopkit.app.ShopkitPlugin` provides."""
     return current_principal(request)
 
 

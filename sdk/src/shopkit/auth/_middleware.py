@@ -19,6 +19,7 @@ from litestar.middleware import (
 from litestar.types import ASGIApp, Method, Receive, Scope, Scopes, Send
 
 from shopkit.auth._verifier import TokenVerifier
+from shopkit.context import caller_token_var
 from shopkit.errors import UnauthorizedError
 
 __all__ = ["JWTAuthenticationMiddleware", "auth_middleware"]
@@ -58,6 +59,7 @@ class JWTAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         header = connection.headers.get("authorization")
+        caller_token_var.set(None)
         if header is None:
             return AuthenticationResult(user=None, auth=None)
         scheme, _, token = header.strip().partition(" ")
@@ -68,6 +70,7 @@ class JWTAuthenticationMiddleware(AbstractAuthenticationMiddleware):
                 headers={"WWW-Authenticate": 'Bearer error="invalid_request"'},
             )
         principal = await self.verifier.verify(token)
+        caller_token_var.set(token)  # for calls made as this caller (`shopkit.http`)
         return AuthenticationResult(user=principal, auth=token)
 
 

@@ -1,9 +1,10 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, Redis, token verification,
-health, dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers and dependencies, wired by the SDK's
+plugin (`shopkit.wiring`: database, broker, Redis, token verification, health, dead letters)."""
 
 from __future__ import annotations
 
 from litestar import Litestar
+from shopkit.providers import shared
 from shopkit.wiring import ServiceWiring
 
 from cart_service.config import SLUG, Settings, get_settings
@@ -27,8 +28,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     carts = CartService(store, catalog, settings.cart)
     register_handlers(wiring.messaging.consumer, carts)
-    return wiring.app(
+    return Litestar(
         route_handlers=[CartController],
-        prepare=[catalog.lifespan],  # the consumers read the catalog
-        state={"cart_service": carts},
+        dependencies={"carts": shared(carts)},
+        plugins=[wiring.plugin(prepare=[catalog.lifespan])],  # the consumers read the catalog
     )

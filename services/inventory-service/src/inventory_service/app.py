@@ -1,9 +1,11 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, Redis, token verification,
-health, dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers, workers and dependencies, wired by the
+SDK's plugin (`shopkit.wiring`: database, broker, Redis, token verification, health, dead
+letters). Requests, events and the sweeper build the services with the same factories."""
 
 from __future__ import annotations
 
 from litestar import Litestar
+from shopkit.providers import per_request, shared
 from shopkit.wiring import ServiceWiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,13 +35,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sweeper = reservation_sweeper(
         wiring.session_maker, reservations, settings.inventory.sweep_interval_seconds
     )
-    return wiring.app(
+    return Litestar(
         route_handlers=[StockController, ReservationController],
-        lifespan=[feed.lifespan, sweeper.lifespan()],
-        state={
-            "feed": feed,
-            "sweeper": sweeper,
-            "stock_service": stock,
-            "reservation_service": reservations,
+        dependencies={
+            "stock": per_request(stock),
+            "reservations": per_request(reservations),
+            "feed": shared(feed),
+            "inventory_settings": shared(settings.inventory),
         },
+        lifespan=[feed.lifespan, sweeper.lifespan()],
+        plugins=[wiring.plugin()],
     )

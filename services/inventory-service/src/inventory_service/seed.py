@@ -42,9 +42,9 @@ async def active_skus(client: ServiceClient) -> list[str]:
     skus: list[str] = []
     offset = 0
     while True:
-        response = await client.get("/api/products", params={"limit": PAGE_SIZE, "offset": offset})
-        response.raise_for_status()
-        page = response.json()
+        page = await client.call(
+            "GET", "/api/products", params={"limit": PAGE_SIZE, "offset": offset}
+        )
         items: list[dict[str, Any]] = page.get("items") or []
         for product in items:
             if product.get("status", "active") != "active":

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from conftest import SQL, new_sku
 from litestar import Litestar
+from shopkit.providers import shared_of
 from shopkit.testing import serve_app
 
 from inventory_service.app import create_app
@@ -86,10 +87,10 @@ async def test_a_change_made_on_one_replica_streams_from_the_other(
         # Through replica A, Redis and replica B within a second; the other SKU never shows.
         assert await stream.next_data(timeout=1.0) == {"sku": watched, "available": 8}
         assert await stream.next_comment(timeout=2.0) == ": keep-alive"
-        assert app_b.state["feed"].watchers == 1
+        assert shared_of(app_b, "feed").watchers == 1
 
     for _ in range(50):  # the disconnect is noticed and the subscription dropped
-        if app_b.state["feed"].watchers == 0:
+        if shared_of(app_b, "feed").watchers == 0:
             break
         await asyncio.sleep(0.05)
     else:

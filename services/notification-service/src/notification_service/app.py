@@ -1,9 +1,11 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, token verification, health,
-dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers, dispatcher and dependencies, wired by
+the SDK's plugin (`shopkit.wiring`: database, broker, token verification, health, dead
+letters). Requests, events and the dispatcher build the services with the same factory."""
 
 from __future__ import annotations
 
 from litestar import Litestar
+from shopkit.providers import per_request
 from shopkit.wiring import ServiceWiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +17,7 @@ from notification_service.domain.notifications import (
     NotificationService,
     Templates,
 )
-from notification_service.domain.preferences import PreferencesController
+from notification_service.domain.preferences import PreferencesController, RecipientService
 from notification_service.events.handlers import register_handlers
 
 
@@ -34,8 +36,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lambda: Channels.from_settings(settings),
         settings.notify.dispatch_interval_seconds,
     )
-    return wiring.app(
+    return Litestar(
         route_handlers=[NotificationController, PreferencesController],
+        dependencies={
+            "notifications": per_request(notifications),
+            "recipients": per_request(RecipientService),
+        },
         lifespan=[dispatcher.lifespan],
-        state={"dispatcher": dispatcher, "notification_service": notifications},
+        plugins=[wiring.plugin()],
     )

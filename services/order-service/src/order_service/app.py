@@ -1,10 +1,12 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, Redis, token verification,
-health, dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers, workers and dependencies, wired by the
+SDK's plugin (`shopkit.wiring`: database, broker, Redis, token verification, health, dead
+letters). Requests, events and the workers build `OrderService` with the same factory."""
 
 from __future__ import annotations
 
 from litestar import Litestar
 from shopkit.auth import ServiceTokenProvider, client_credentials_provider
+from shopkit.providers import per_request, shared
 from shopkit.wiring import ServiceWiring
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +21,12 @@ from order_service.domain.orders import (
     checkout_timeout_sweeper,
 )
 from order_service.domain.orders._watch import OrderWatch
-from order_service.domain.reconciliation import Ledgers, Reconciler, ReconciliationController
+from order_service.domain.reconciliation import (
+    Ledgers,
+    Reconciler,
+    ReconciliationController,
+    ReconciliationRecords,
+)
 from order_service.events.handlers import register_handlers
 
 PAYMENT_SCOPES = ["payments:create"]
@@ -94,10 +101,16 @@ def create_app(
     )
     scheduled = [reconciler.lifespan()] if reconciling.enabled else []
     watch = OrderWatch(settings.database.url)
-    return wiring.app(
+    return Litestar(
         route_handlers=[OrderController, ReconciliationController],
-        # Not Redis: checkout goes on without admission when Redis is away.
-        redis_required=False,
+        dependencies={
+            "orders": per_request(orders),
+            "records": per_request(ReconciliationRecords),
+            "checkout": shared(Checkout(upstreams, admission, preparer)),
+            "watch": shared(watch),
+            "reconciler": shared(reconciler),
+            "order_settings": shared(settings.order),
+        },
         lifespan=[
             upstreams.lifespan,
             sweeper.lifespan(),
@@ -106,11 +119,6 @@ def create_app(
             *scheduled,
             watch.lifespan,
         ],
-        state={
-            "order_service": orders,
-            "checkout": Checkout(upstreams, admission, preparer),
-            "sweeper": sweeper,
-            "order_watch": watch,
-            "reconciler": reconciler,
-        },
+        # Not Redis: checkout goes on without admission when Redis is away.
+        plugins=[wiring.plugin(redis_required=False)],
     )

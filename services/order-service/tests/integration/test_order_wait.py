@@ -16,6 +16,7 @@ import pytest
 from conftest import app_for
 from shopkit.auth import ServiceTokenProvider
 from shopkit.db import asyncpg_dsn
+from shopkit.providers import shared_of
 from test_saga import PREFIX, Publish, place, reserved
 
 from order_service.config import Settings
@@ -150,7 +151,7 @@ async def test_a_lost_listening_connection_delays_no_page(
     """PostgreSQL drops the listening connection: waiting pages still see the change (they
     re-read the order every second meanwhile) and the process listens again."""
     async with running_app(settings, service_tokens) as pages:
-        watch: OrderWatch = pages.app.state["order_watch"]
+        watch: OrderWatch = shared_of(pages.app, "watch")
         for _ in range(50):
             if watch.listening:
                 break

@@ -1,5 +1,6 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, token verification, health,
-dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers, provider check and dependencies, wired
+by the SDK's plugin (`shopkit.wiring`: database, broker, token verification, health, dead
+letters). Every `PaymentService` uses the app's one payment provider, chosen from the settings."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
+from shopkit.providers import per_request
 from shopkit.wiring import ServiceWiring
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment_service.config import SLUG, Settings, get_settings
-from payment_service.domain.payments import PaymentController, ProviderCheckController
+from payment_service.domain.payments import (
+    PaymentController,
+    PaymentService,
+    ProviderCheckController,
+)
 from payment_service.domain.payments._provider_check import ProviderCheck
 from payment_service.domain.payments.providers import provider_from_settings
 from payment_service.events.handlers import register_handlers
@@ -39,8 +46,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             await provider.aclose()
 
-    return wiring.app(
+    def payments(session: AsyncSession) -> PaymentService:
+        return PaymentService(session, provider)
+
+    return Litestar(
         route_handlers=[PaymentController, ProviderCheckController],
+        dependencies={"payments": per_request(payments)},
         lifespan=[*scheduled, close_provider],
-        state={"payment_provider": provider, "provider_check": provider_check},
+        plugins=[wiring.plugin()],
     )

@@ -1,17 +1,24 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, token verification, health,
-dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers and dependencies, wired by the SDK's
+plugin (`shopkit.wiring`: database, broker, Redis, token verification, health, dead letters).
+
+Reads the cache usually answers get their service `on_first_use` (`*_on_use`): a cached read
+opens no database session."""
 
 from __future__ import annotations
 
 from litestar import Litestar
 from shopkit.cache import JsonCache
+from shopkit.providers import on_first_use, per_request, shared
 from shopkit.wiring import ServiceWiring
 
 from product_service.config import SLUG, Settings, get_settings
 from product_service.domain.catalog import (
     CategoryController,
+    CategoryService,
     CurrencyController,
+    CurrencyService,
     ProductController,
+    ProductService,
 )
 from product_service.domain.catalog._http import CatalogCache
 from product_service.events.handlers import register_handlers
@@ -29,8 +36,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             local_entries=settings.catalog.local_entries,
         )
     )
-    return wiring.app(
+    database = wiring.database
+    return Litestar(
         route_handlers=[CategoryController, ProductController, CurrencyController],
+        dependencies={
+            "categories": per_request(CategoryService),
+            "products": per_request(ProductService),
+            "currencies": per_request(CurrencyService),
+            "categories_on_use": on_first_use(CategoryService, database),
+            "products_on_use": on_first_use(ProductService, database),
+            "currencies_on_use": on_first_use(CurrencyService, database),
+            "cache": shared(cache),
+            "max_age": shared(settings.catalog.http_max_age_seconds),
+        },
         lifespan=[cache.watch],
-        state={"catalog_cache": cache, "database": wiring.database},
+        plugins=[wiring.plugin()],
     )

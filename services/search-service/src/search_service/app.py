@@ -1,10 +1,12 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, token verification, health,
-dead letters) plus this service's controllers and event handlers."""
+"""The app: this service's controllers, event handlers and dependencies, wired by the SDK's
+plugin (`shopkit.wiring`: database, broker, token verification, health, dead letters), with
+the search engine its settings choose (Elasticsearch or PostgreSQL full text)."""
 
 from __future__ import annotations
 
 from litestar import Litestar
 from shopkit.cache import LocalCache
+from shopkit.providers import per_request, shared
 from shopkit.wiring import ServiceWiring
 
 from search_service.config import SLUG, Settings, get_settings
@@ -17,14 +19,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     wiring = ServiceWiring(settings, SLUG)
     engine = engine_from_settings(settings)
     register_handlers(wiring.messaging.consumer, engine)
-    return wiring.app(
+    results = LocalCache(
+        settings.search.results_cache_entries, settings.search.results_cache_seconds
+    )
+    return Litestar(
         route_handlers=[SearchController],
-        health_checks=engine.health_checks(),
-        prepare=[engine.lifespan],  # the index is ready before the consumers start feeding it
-        state={
-            "search_engine": engine,
-            "search_results": LocalCache(
-                settings.search.results_cache_entries, settings.search.results_cache_seconds
-            ),
+        dependencies={
+            "search_backend": per_request(engine.backend),
+            "results_cache": shared(results),
+            "settings": shared(settings),
         },
+        plugins=[
+            wiring.plugin(
+                health_checks=engine.health_checks(),
+                # the index is ready before the consumers start feeding it
+                prepare=[engine.lifespan],
+            )
+        ],
     )

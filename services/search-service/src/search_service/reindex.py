@@ -65,10 +65,6 @@ class CatalogPage(msgspec.Struct, frozen=True):
     offset: int
 
 
-class CatalogUnreadable(RuntimeError):
-    """product-service answered something other than a page of products."""
-
-
 class CatalogClient:
     """Reads the active catalog from product-service (shopkit.http: timeouts, retries, breaker)."""
 
@@ -88,17 +84,11 @@ class CatalogClient:
         await self.client.aclose()
 
     async def page(self, offset: int) -> CatalogPage:
-        response = await self.client.get(
-            PRODUCTS_PATH, params={"limit": self.page_size, "offset": offset}
+        """One page of the catalog (`ServiceUnavailable` when product-service is away,
+        `UpstreamRejected` when it refuses or answers something unexpected)."""
+        return await self.client.get_json(
+            PRODUCTS_PATH, CatalogPage, params={"limit": self.page_size, "offset": offset}
         )
-        if response.status_code != 200:
-            raise CatalogUnreadable(
-                f"GET {PRODUCTS_PATH}?offset={offset} answered {response.status_code}"
-            )
-        try:
-            return msgspec.json.decode(response.content, type=CatalogPage)
-        except msgspec.ValidationError as exc:
-            raise CatalogUnreadable(f"GET {PRODUCTS_PATH}: {exc}") from exc
 
     async def active_products(self) -> AsyncIterator[ProductDocument]:
         offset = 0

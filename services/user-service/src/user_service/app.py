@@ -1,14 +1,17 @@
-"""The app: the SDK's wiring (`shopkit.wiring`: database, broker, health, dead letters) plus
-this service's controllers and event handlers; it verifies tokens against its own key table."""
+"""The app: this service's controllers, event handlers and dependencies, wired by the SDK's
+plugin (`shopkit.wiring`: database, broker, health, dead letters); it verifies tokens against
+its own key table."""
 
 from __future__ import annotations
 
 from litestar import Litestar
+from shopkit.providers import per_request
 from shopkit.wiring import ServiceWiring
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_service.config import SLUG, Settings, get_settings
-from user_service.domain.accounts import UserController
-from user_service.domain.auth import AuthController, Identity
+from user_service.domain.accounts import AddressService, UserController, UserService
+from user_service.domain.auth import AuthController, AuthService, Identity
 from user_service.events.handlers import register_handlers
 
 DESCRIPTION = (
@@ -24,10 +27,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # This service verifies its own tokens against its key table: no HTTP call to itself.
     identity = Identity(settings, wiring.session_maker)
     wiring.verify_with(identity.verifier)
-    return wiring.app(
+
+    def auth(session: AsyncSession) -> AuthService:
+        return AuthService(session, identity)
+
+    return Litestar(
         route_handlers=[AuthController, UserController],
-        description=DESCRIPTION,
-        health_checks=[identity.health_check()],
+        dependencies={
+            "auth": per_request(auth),
+            "users": per_request(UserService),
+            "addresses": per_request(AddressService),
+        },
         lifespan=[identity.lifespan],
-        state={"identity": identity},
+        plugins=[wiring.plugin(description=DESCRIPTION, health_checks=[identity.health_check()])],
     )

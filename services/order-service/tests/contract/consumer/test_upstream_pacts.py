@@ -11,6 +11,7 @@ import pytest
 from pact import Pact
 from shopkit.auth import ServiceTokenProvider
 from shopkit.config import HttpSettings
+from shopkit.context import caller_token_var
 from shopkit.errors import InvalidInputError
 from shopkit.messaging import decode_envelope, payload_as
 from shopkit.money import Money
@@ -35,7 +36,6 @@ from upstream_pacts import (
 )
 
 from order_service.domain.orders import Upstreams
-from order_service.domain.orders._upstream import caller_token
 from order_service.domain.orders.services import order_id_for
 from order_service.domain.reconciliation import Ledgers
 from order_service.events.handlers import READERS
@@ -76,10 +76,10 @@ async def upstreams(pact_mocks: dict[str, str], service_tokens: ServiceTokenProv
         settings=HttpSettings(retries=0),
         service_token=service_tokens.token,
     )
-    token = caller_token.set("a-customer-token")
+    token = caller_token_var.set("a-customer-token")  # as the SDK's auth middleware does
     async with clients.lifespan():
         yield clients
-    caller_token.reset(token)
+    caller_token_var.reset(token)
 
 
 async def test_checkout_reads_the_customers_cart(upstreams: Upstreams) -> None:

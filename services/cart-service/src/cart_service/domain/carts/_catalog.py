@@ -11,7 +11,8 @@ stock is reserved by inventory-service, which stay the judges of both.
 
 `Catalog` is the port the cart's service depends on; `HttpCatalog` is the one implementation,
 the real `ServiceClient`s (timeouts, retries, circuit breaker). When either service cannot
-answer, `ServiceUnavailable` (503) is raised rather than showing a cart priced from nothing.
+answer, `ServiceUnavailable` (503) is raised rather than showing a cart priced from nothing;
+an answer that breaks the contract is the SDK's `UpstreamRejected` (502).
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 import msgspec
-import structlog
 from shopkit.cache import LocalCache
 from shopkit.config import HttpSettings
-from shopkit.http import ServiceClient, ServiceUnavailable
+from shopkit.http import ServiceClient
 
 from cart_service.domain.carts._rules import ProductInfo
 
@@ -40,8 +40,6 @@ PRODUCT_SERVICE = "product-service"
 INVENTORY_SERVICE = "inventory-service"
 # Both upstream endpoints answer at most this many SKUs per request.
 MAX_SKUS_PER_CALL = 100
-
-_logger = structlog.get_logger(__name__)
 
 
 class Catalog(Protocol):
@@ -66,22 +64,6 @@ class _StockPage(msgspec.Struct):
 def _chunks(skus: Iterable[str]) -> list[list[str]]:
     unique = sorted(set(skus))
     return [unique[i : i + MAX_SKUS_PER_CALL] for i in range(0, len(unique), MAX_SKUS_PER_CALL)]
-
-
-async def _get_json(
-    client: ServiceClient, path: str, params: dict[str, str], type_: type[Any]
-) -> Any:
-    response = await client.get(path, params=params)
-    if response.status_code != 200:
-        _logger.warning(
-            "upstream_refused", dependency=client.name, path=path, status=response.status_code
-        )
-        raise ServiceUnavailable(client.name)
-    try:
-        return msgspec.json.decode(response.content, type=type_)
-    except msgspec.ValidationError as exc:
-        _logger.error("upstream_contract_broken", dependency=client.name, error=str(exc))
-        raise ServiceUnavailable(client.name) from exc
 
 
 _UNKNOWN = object()  # kept for a SKU the upstream does not know (or does not sell)
@@ -167,11 +149,10 @@ class HttpCatalog:
             wanted = {sku for sku, _ in keys}
             found: dict[tuple[str, str], ProductInfo] = {}
             for chunk in _chunks(wanted):
-                page = await _get_json(
-                    self._products,
+                page = await self._products.get_json(
                     "/api/products/skus",
-                    {"skus": ",".join(chunk), "currency": currency},
                     _ProductPage,
+                    params={"skus": ",".join(chunk), "currency": currency},
                 )
                 found.update(((i.sku, currency), i) for i in page.items if i.sku in wanted)
             return found
@@ -187,8 +168,8 @@ class HttpCatalog:
             wanted = set(keys)
             found: dict[str, int] = {}
             for chunk in _chunks(wanted):
-                page = await _get_json(
-                    self._inventory, "/api/inventory", {"skus": ",".join(chunk)}, _StockPage
+                page = await self._inventory.get_json(
+                    "/api/inventory", _StockPage, params={"skus": ",".join(chunk)}
                 )
                 found.update((i.sku, i.available) for i in page.items if i.sku in wanted)
             return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -17,15 +17,9 @@ from cart_service.domain.carts.services import CartService
 ANYONE: list[dict[str, list[str]]] = [{}]
 
 
-async def provide_carts(request: Request[Any, Any, Any]) -> CartService:
-    service: CartService = request.app.state["cart_service"]
-    return service
-
-
 class CartController(Controller):
     path = "/api/carts"
     tags = ["carts"]
-    dependencies = {"carts": Provide(provide_carts)}
 
     @post(
         "/",

@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -16,7 +16,6 @@ from shopkit.db import LimitOffset, Page
 from shopkit.openapi_problems import problem_responses
 
 from inventory_service.db import models
-from inventory_service.domain.deps import provide_reservations
 from inventory_service.domain.reservations.schemas import (
     Reservation,
     ReservationCreate,
@@ -40,7 +39,6 @@ class ReservationController(Controller):
     path = "/api/inventory/reservations"
     tags = ["reservations"]
     guards = [requires_role(ROLE_SERVICE, ROLE_ADMIN)]
-    dependencies = {"reservations": Provide(provide_reservations)}
 
     @post(
         "/",

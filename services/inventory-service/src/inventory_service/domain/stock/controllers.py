@@ -9,15 +9,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from shopkit.auth import ROLE_ADMIN, ROLE_SERVICE, optional_principal, requires_admin
 from shopkit.db import LimitOffset, Page
 from shopkit.errors import InvalidInputError
 
-from inventory_service.domain.deps import provide_feed, provide_stock
+from inventory_service.config import InventorySettings
 from inventory_service.domain.stock._live import StockFeed, Subscription
 from inventory_service.domain.stock.schemas import (
     MAX_LOOKUP_SKUS,
@@ -90,7 +89,6 @@ async def availability_events(
 class StockController(Controller):
     path = "/api/inventory"
     tags = ["stock"]
-    dependencies = {"stock": Provide(provide_stock), "feed": Provide(provide_feed)}
 
     @get("/", operation_id="listStock", security=[{}])
     async def list_stock(
@@ -114,13 +112,12 @@ class StockController(Controller):
         request: Request[Any, Any, Any],
         stock: NamedDependency[StockService],
         feed: NamedDependency[StockFeed],
-        state: State,
+        inventory_settings: NamedDependency[InventorySettings],
         skus: Annotated[str, QueryParameter(description="Comma-separated SKUs (at most 50).")],
     ) -> ServerSentEvent:
         """Server-Sent Events: `{sku, available}` now and whenever it changes, on any replica.
         SKUs of products not on sale are left out, as unknown ones are (except for admins)."""
-        settings = state["settings"].inventory
-        wanted = parse_skus(skus, settings.stream_max_skus)
+        wanted = parse_skus(skus, inventory_settings.stream_max_skus)
         if on_sale_only(request):
             public = await stock.availability(wanted, on_sale_only=True)
             wanted = [sku for sku in wanted if sku in public]
@@ -137,8 +134,8 @@ class StockController(Controller):
                 feed,
                 subscription,
                 current,
-                settings.stream_heartbeat_seconds,
-                settings.stream_max_seconds,
+                inventory_settings.stream_heartbeat_seconds,
+                inventory_settings.stream_max_seconds,
             ),
             retry_duration=3000,
         )

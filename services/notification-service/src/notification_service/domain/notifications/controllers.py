@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
-from shopkit.auth import CurrentPrincipal, provide_principal
+from litestar.di import NamedDependency
+from shopkit.auth import CurrentPrincipal
 from shopkit.db import LimitOffset, Page
 
-from notification_service.domain.deps import provide_notifications
 from notification_service.domain.guards import requires_user
 from notification_service.domain.notifications.schemas import Notification
 from notification_service.domain.notifications.services import NotificationService
@@ -17,10 +16,6 @@ class NotificationController(Controller):
     path = "/api/notifications"
     tags = ["notifications"]
     guards = [requires_user]
-    dependencies = {
-        "notifications": Provide(provide_notifications),
-        "principal": Provide(provide_principal),
-    }
 
     @get("/", operation_id="listMyNotifications")
     async def list_notifications(

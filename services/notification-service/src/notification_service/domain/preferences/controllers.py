@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Controller, get, put
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from shopkit.auth import CurrentPrincipal, provide_principal
+from shopkit.auth import CurrentPrincipal
 
 from notification_service.domain.guards import requires_user
 from notification_service.domain.preferences.schemas import Preferences, PreferencesUpdate
@@ -17,10 +16,6 @@ class PreferencesController(Controller):
     path = "/api/notifications/preferences"
     tags = ["preferences"]
     guards = [requires_user]
-    dependencies = {
-        "recipients": Provide(create_service_provider(RecipientService)),
-        "principal": Provide(provide_principal),
-    }
 
     @get("/", operation_id="getNotificationPreferences")
     async def get_preferences(

@@ -1,44 +1,31 @@
 """The synchronous calls checkout makes: cart-service, product-service, payment-service.
 
-Cart calls forward the caller's own bearer token, so cart-service authorizes the customer as
-usual. The payment is created with order-service's own service token (scope
-`payments:create`, from user-service by the client-credentials grant): only order-service may
-create payments, for exactly its order's total, currency and customer. The Structs are this
-service's tolerant readers: only the fields checkout uses (the consumer pacts in
-contracts/pacts pin exactly these).
+Cart calls are made as the caller (`forward_caller_token`: the customer's own bearer token),
+so cart-service authorizes the customer as usual. The payment is created with order-service's
+own service token (scope `payments:create`, from user-service by the client-credentials
+grant): only order-service may create payments, for exactly its order's total, currency and
+customer. The Structs are this service's tolerant readers: only the fields checkout uses (the
+consumer pacts in contracts/pacts pin exactly these). Answers are read by the SDK's one
+mapping: a service away or failing is `ServiceUnavailable` (503), a refusal or a broken
+contract `UpstreamRejected` (502).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
-import httpx
 import msgspec
-import structlog
 from shopkit.cache import LocalCache
 from shopkit.config import HttpSettings
-from shopkit.errors import DomainError, InvalidInputError
-from shopkit.http import ServiceClient, ServiceUnavailable
+from shopkit.errors import InvalidInputError
+from shopkit.http import ServiceClient, UpstreamRejected, forward_caller_token
 from shopkit.money import Money
-
-_logger = structlog.get_logger("order_service.upstream")
-caller_token: ContextVar[str | None] = ContextVar("order_service_caller_token", default=None)
 
 CART, PRODUCT, PAYMENT = "cart-service", "product-service", "payment-service"
 RATES_SECONDS = 5.0
-
-
-class UpstreamRejectedError(DomainError):
-    """Another service refused a call it should have taken: our bug or theirs, not the
-    customer's, and nothing was written."""
-
-    status_code = 502
-    title = "Bad gateway"
-    code = "upstream-rejected"
 
 
 class CartLine(msgspec.Struct):
@@ -77,29 +64,6 @@ class PaymentCreated(msgspec.Struct):
     id: str
 
 
-async def _forwarded_token() -> str:
-    token = caller_token.get()
-    if token is None:
-        raise RuntimeError("an upstream call outside a customer's request")
-    return token
-
-
-def read_answer(response: httpx.Response, type_: type[Any], dependency: str) -> Any:
-    if response.status_code >= 400:
-        _logger.warning(
-            "upstream refused",
-            dependency=dependency,
-            status=response.status_code,
-            body=response.text[:500],
-        )
-        raise UpstreamRejectedError(f"{dependency} refused the request ({response.status_code}).")
-    try:
-        return msgspec.json.decode(response.content, type=type_)
-    except (msgspec.ValidationError, msgspec.DecodeError, InvalidInputError) as exc:
-        _logger.error("upstream answered an unexpected body", dependency=dependency, error=str(exc))
-        raise UpstreamRejectedError(f"{dependency} answered something unexpected.") from None
-
-
 class Upstreams:
     """One pooled client per upstream for the app's lifetime (`lifespan` closes them)."""
 
@@ -115,7 +79,7 @@ class Upstreams:
         """`service_token` gives order-service's own token for payment-service (a
         `ServiceTokenProvider`'s `token`)."""
         self.cart = ServiceClient(
-            cart_url, settings=settings, name=CART, token_provider=_forwarded_token
+            cart_url, settings=settings, name=CART, token_provider=forward_caller_token
         )
         self.product = ServiceClient(product_url, settings=settings, name=PRODUCT)
         self.payment = ServiceClient(
@@ -133,11 +97,12 @@ class Upstreams:
 
     async def get_cart(self, cart_id: str) -> Cart:
         """The caller's cart; a cart that is unknown or someone else's is a 422 on cart_id."""
-        response = await self.cart.get(f"/api/carts/{cart_id}")
-        if response.status_code in (403, 404):
-            raise InvalidInputError("cart_id", "no such cart")
-        cart: Cart = read_answer(response, Cart, CART)
-        return cart
+        try:
+            return await self.cart.get_json(f"/api/carts/{cart_id}", Cart)
+        except UpstreamRejected as refused:
+            if refused.status in (403, 404):
+                raise InvalidInputError("cart_id", "no such cart") from None
+            raise
 
     async def get_currency_rate(self, currency: str) -> str:
         """How many units of `currency` one EUR buys now; 422 on currency if it is not sold in.
@@ -147,10 +112,7 @@ class Upstreams:
         """
 
         async def read_rates() -> CurrencyList:
-            listed: CurrencyList = read_answer(
-                await self.product.get("/api/currencies"), CurrencyList, PRODUCT
-            )
-            return listed
+            return await self.product.get_json("/api/currencies", CurrencyList)
 
         listed: CurrencyList = await self._rates.get_or_load("rates", read_rates)
         for item in listed.items:
@@ -160,12 +122,10 @@ class Upstreams:
 
     async def get_products(self, skus: list[str], currency: str) -> dict[str, Product]:
         """Current name, status and price in `currency` of each SKU; unknown SKUs are absent."""
-        listed: ProductList = read_answer(
-            await self.product.get(
-                "/api/products/skus", params={"skus": ",".join(skus), "currency": currency}
-            ),
+        listed = await self.product.get_json(
+            "/api/products/skus",
             ProductList,
-            PRODUCT,
+            params={"skus": ",".join(skus), "currency": currency},
         )
         return {item.sku: item for item in listed.items}
 
@@ -176,8 +136,10 @@ class Upstreams:
         retry gets the same one). `ServiceUnavailable` when payment-service cannot be reached
         or answers with a server error: the order can be placed without it for now
         (`PaymentPreparer` creates it once payment-service is back)."""
-        response = await self.payment.post(
+        created = await self.payment.call(
+            "POST",
             "/api/payments",
+            PaymentCreated,
             json={
                 "order_id": str(order_id),
                 "customer_id": customer_id,
@@ -185,7 +147,4 @@ class Upstreams:
             },
             headers={"Idempotency-Key": idempotency_key},
         )
-        if response.status_code >= 500:
-            raise ServiceUnavailable(PAYMENT)
-        created: PaymentCreated = read_answer(response, PaymentCreated, PAYMENT)
         return created.id

@@ -8,27 +8,25 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import ResponseHeader, State
-from litestar.di import NamedDependency, Provide
+from litestar import Controller, Response, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 from shopkit.auth import (
     ROLE_CUSTOMER,
     CurrentPrincipal,
-    provide_principal,
     requires_admin,
     requires_role,
 )
 from shopkit.conditional import etag_matches
 from shopkit.db import Page
 from shopkit.openapi_problems import problem_responses
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from order_service.config import OrderSettings
 from order_service.domain.orders._checkout import Checkout, check_key
 from order_service.domain.orders._states import OrderStatus
-from order_service.domain.orders._upstream import caller_token
 from order_service.domain.orders._watch import OrderWatch
 from order_service.domain.orders.schemas import Order, OrderCreate, OrderSummary
 from order_service.domain.orders.services import (
@@ -43,21 +41,6 @@ requires_customer = requires_role(ROLE_CUSTOMER)
 StatusFilter = Annotated[
     OrderStatus | None, QueryParameter(name="status", description="only orders in this status")
 ]
-
-
-async def provide_orders(db_session: NamedDependency[AsyncSession], state: State) -> OrderService:
-    orders: OrderService = state["order_service"](db_session)
-    return orders
-
-
-async def provide_watch(state: State) -> OrderWatch:
-    watch: OrderWatch = state["order_watch"]
-    return watch
-
-
-async def provide_checkout(state: State) -> Checkout:
-    checkout: Checkout = state["checkout"]
-    return checkout
 
 
 def requested_wait(prefer: str | None, most: float) -> float:
@@ -78,20 +61,9 @@ def _not_modified(headers: dict[str, str]) -> Response[Any]:
     return Response(None, status_code=HTTP_304_NOT_MODIFIED, headers=headers)
 
 
-def _bearer(request: Request[Any, Any, Any]) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 class OrderController(Controller):
     path = "/api/orders"
     tags = ["orders"]
-    dependencies = {
-        "orders": Provide(provide_orders),
-        "checkout": Provide(provide_checkout),
-        "watch": Provide(provide_watch),
-        "principal": Provide(provide_principal),
-    }
 
     @post(
         "/",
@@ -102,7 +74,6 @@ class OrderController(Controller):
     )
     async def place_order(
         self,
-        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         orders: NamedDependency[OrderService],
         checkout: NamedDependency[Checkout],
@@ -128,11 +99,7 @@ class OrderController(Controller):
         for, 429 `checkout-busy` with `Retry-After` when every unit left is in other shoppers'
         checkouts still waiting for their reservation (nothing stored, nothing charged)."""
         key = check_key(idempotency_key)
-        token = caller_token.set(_bearer(request))
-        try:
-            order, created = await checkout.place_order(principal, key, data, orders)
-        finally:
-            caller_token.reset(token)
+        order, created = await checkout.place_order(principal, key, data, orders)
         return Response(
             to_schema(order, principal),
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
@@ -196,10 +163,10 @@ class OrderController(Controller):
     )
     async def get_order(
         self,
-        request: Request[Any, Any, Any],
         principal: CurrentPrincipal,
         orders: NamedDependency[OrderService],
         watch: NamedDependency[OrderWatch],
+        order_settings: NamedDependency[OrderSettings],
         order_id: FromPath[UUID],
         if_none_match: Annotated[
             str | None,
@@ -221,8 +188,7 @@ class OrderController(Controller):
         `ETag`. An order page waiting for the next status sends that ETag in `If-None-Match`
         with `Prefer: wait=20`: the answer comes the moment the order changes (200), or 304
         when it has not changed within the wait; the page asks again."""
-        settings = request.app.state["settings"].order
-        wait = requested_wait(prefer, settings.wait_max_seconds) if if_none_match else 0.0
+        wait = requested_wait(prefer, order_settings.wait_max_seconds) if if_none_match else 0.0
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         with watch.watching(order_id) as changed:

@@ -20,8 +20,6 @@ from shopkit.config import HttpSettings
 from shopkit.http import ServiceClient, ServiceUnavailable
 from shopkit.money import Money
 
-from order_service.domain.orders._upstream import read_answer
-
 PAYMENT, INVENTORY = "payment-service", "inventory-service"
 PAGE = 100  # the most either service lists at once, and the most orders asked about at once
 SUCCEEDED, ACTIVE = "succeeded", "active"
@@ -80,27 +78,27 @@ class Ledgers:
         """Every payment that is `succeeded` (captured, not refunded in full) and last changed
         in (after, before]."""
         window = {"status": SUCCEEDED, "changed_after": _iso(after), "changed_before": _iso(before)}
-        return await self._all(self.payment, "/api/payments", window, PaymentPage, PAYMENT)
+        return await self._all(self.payment, "/api/payments", window, PaymentPage)
 
     async def payments_of(self, order_ids: Sequence[str]) -> list[PaymentFact]:
         found: list[PaymentFact] = []
         for batch in _batches(order_ids):
             params = {"order_id": batch}
-            found += await self._all(self.payment, "/api/payments", params, PaymentPage, PAYMENT)
+            found += await self._all(self.payment, "/api/payments", params, PaymentPage)
         return found
 
     async def old_active_reservations(self, made_before: datetime) -> list[ReservationFact]:
         """Reservations still held that were made at or before `made_before`."""
         params = {"status": ACTIVE, "created_before": _iso(made_before)}
         path = "/api/inventory/reservations"
-        return await self._all(self.inventory, path, params, ReservationPage, INVENTORY)
+        return await self._all(self.inventory, path, params, ReservationPage)
 
     async def reservations_of(self, order_ids: Sequence[str]) -> list[ReservationFact]:
         found: list[ReservationFact] = []
         path = "/api/inventory/reservations"
         for batch in _batches(order_ids):
             params = {"order_id": batch}
-            found += await self._all(self.inventory, path, params, ReservationPage, INVENTORY)
+            found += await self._all(self.inventory, path, params, ReservationPage)
         return found
 
     async def release(self, reservation_id: str) -> httpx.Response:
@@ -113,7 +111,7 @@ class Ledgers:
         """The answer (a 409 says the reservation was closed otherwise meanwhile)."""
         response = await self.inventory.post(path)
         if response.status_code >= 500:
-            raise ServiceUnavailable(INVENTORY)
+            raise ServiceUnavailable(INVENTORY, status=response.status_code)
         return response
 
     async def _all(
@@ -122,17 +120,13 @@ class Ledgers:
         path: str,
         params: dict[str, Any],
         page_type: type[PaymentPage] | type[ReservationPage],
-        name: str,
     ) -> list[Any]:
         """Every item of a listing, page after page (all read before anything is repaired)."""
         items: list[Any] = []
         while True:
-            response = await client.get(
-                path, params={**params, "limit": PAGE, "offset": len(items)}
+            page = await client.get_json(
+                path, page_type, params={**params, "limit": PAGE, "offset": len(items)}
             )
-            if response.status_code >= 500:
-                raise ServiceUnavailable(name)
-            page = read_answer(response, page_type, name)
             items += page.items
             if not page.items or len(items) >= page.total:
                 return items

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 from shopkit.auth import requires_admin
 from shopkit.openapi_problems import problem_responses
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from order_service.config import SLUG
 from order_service.db.models import ReconciliationFinding, ReconciliationRun
@@ -70,7 +68,7 @@ class ReconciliationController(Controller):
     @get("/", operation_id="getReconciliationReport")
     async def report(
         self,
-        db_session: NamedDependency[AsyncSession],
+        records: NamedDependency[ReconciliationRecords],
         runs: Annotated[
             int, QueryParameter(ge=1, le=100, description="how many of the latest runs")
         ] = 20,
@@ -79,7 +77,6 @@ class ReconciliationController(Controller):
         ] = 100,
     ) -> ReconciliationReport:
         """The latest runs and the latest findings (each with what was done about it)."""
-        records = ReconciliationRecords(db_session)
         latest_runs = await records.latest_runs(runs)
         latest_findings = await records.latest_findings(findings)
         return ReconciliationReport(
@@ -93,12 +90,15 @@ class ReconciliationController(Controller):
         status_code=HTTP_201_CREATED,
         responses=problem_responses(409, description="A run is under way on another replica"),
     )
-    async def run_now(self, state: State, db_session: NamedDependency[AsyncSession]) -> RunReport:
+    async def run_now(
+        self,
+        reconciler: NamedDependency[Reconciler],
+        records: NamedDependency[ReconciliationRecords],
+    ) -> RunReport:
         """Compare and repair now, and answer with the run and its findings (it takes as long
         as the comparison: seconds)."""
-        reconciler: Reconciler = state["reconciler"]
         run_id = await reconciler.run(ADMIN)
         if run_id is None:
             raise ReconciliationBusyError
-        run = await ReconciliationRecords(db_session).run(run_id)
+        run = await records.run(run_id)
         return RunReport(run=run_out(run), findings=[finding_out(f) for f in run.findings])

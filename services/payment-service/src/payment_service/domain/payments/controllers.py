@@ -10,14 +10,13 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from shopkit.auth import (
     ROLE_ADMIN,
     CurrentPrincipal,
     current_principal,
-    provide_principal,
     requires_admin,
     requires_authenticated,
     requires_scope,
@@ -29,7 +28,6 @@ from shopkit.openapi_problems import problem_responses
 
 from payment_service.config import SLUG
 from payment_service.db import models
-from payment_service.domain.payments.deps import provide_payments
 from payment_service.domain.payments.schemas import (
     Payment,
     PaymentConfirm,
@@ -98,10 +96,6 @@ def _aware(instant: datetime | None, name: str) -> datetime | None:
 class PaymentController(Controller):
     path = "/api/payments"
     tags = ["payments"]
-    dependencies = {
-        "payments": Provide(provide_payments),
-        "principal": Provide(provide_principal),
-    }
 
     @post(
         "/",
@@ -248,7 +242,6 @@ class ProviderCheckController(Controller):
     path = f"/api/ops/{SLUG}/provider-check"
     tags = ["operations"]
     guards = [requires_admin]
-    dependencies = {"payments": Provide(provide_payments)}
 
     @get("/", operation_id="getProviderCheck")
     async def report(

@@ -7,22 +7,17 @@ replica, sees the change.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.filters import LimitOffset
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.types import Scope
 from shopkit.auth import requires_admin
 from shopkit.openapi_problems import problem_responses
-from sqlalchemy.ext.asyncio import AsyncSession
+from shopkit.providers import OnFirstUse
 
-from product_service.config import Settings
 from product_service.domain.catalog import schemas
 from product_service.domain.catalog._http import (
     CatalogCache,
@@ -41,75 +36,6 @@ from product_service.domain.catalog.services import (
 PUBLIC = [{}]
 
 
-async def provide_categories(db_session: NamedDependency[AsyncSession]) -> CategoryService:
-    return CategoryService(session=db_session)
-
-
-async def provide_products(db_session: NamedDependency[AsyncSession]) -> ProductService:
-    return ProductService(session=db_session)
-
-
-async def provide_currencies(db_session: NamedDependency[AsyncSession]) -> CurrencyService:
-    return CurrencyService(session=db_session)
-
-
-S = TypeVar("S")
-
-
-class OnFirstUse(Generic[S]):
-    """A read handler's service, built with the request's session the first time it is
-    called: a read the cache answers opens no session and builds no service (they were about
-    a seventh of a cached read's time). The session is the request's own (advanced-alchemy's
-    `provide_session`), ended with the request as any other."""
-
-    __slots__ = ("_build", "_database", "_scope", "_service", "_state")
-
-    def __init__(
-        self,
-        build: Callable[..., S],
-        database: SQLAlchemyAsyncConfig,
-        state: State,
-        scope: Scope,
-    ) -> None:
-        self._build, self._database, self._state, self._scope = build, database, state, scope
-        self._service: S | None = None
-
-    def __call__(self) -> S:
-        if self._service is None:
-            session = self._database.provide_session(self._state, self._scope)
-            self._service = self._build(session=session)
-        return self._service
-
-
-def _on_first_use(
-    build: Callable[..., S],
-) -> Callable[[State, Scope], Awaitable[OnFirstUse[S]]]:
-    async def provide(state: State, scope: Scope) -> OnFirstUse[S]:
-        return OnFirstUse(build, cast(SQLAlchemyAsyncConfig, state["database"]), state, scope)
-
-    return provide
-
-
-async def provide_cache(state: State) -> CatalogCache:
-    return cast(CatalogCache, state["catalog_cache"])
-
-
-async def provide_max_age(state: State) -> int:
-    return cast(Settings, state["settings"]).catalog.http_max_age_seconds
-
-
-DEPENDENCIES = {
-    "categories": Provide(provide_categories),
-    "products": Provide(provide_products),
-    "currencies": Provide(provide_currencies),
-    "categories_on_use": Provide(_on_first_use(CategoryService)),
-    "products_on_use": Provide(_on_first_use(ProductService)),
-    "currencies_on_use": Provide(_on_first_use(CurrencyService)),
-    "cache": Provide(provide_cache),
-    "max_age": Provide(provide_max_age),
-}
-
-
 def _served(encoded: Encoded, request: Request[Any, Any, Any], max_age: int) -> Any:
     """The cached bytes as the documented type (Litestar sends bytes as they are)."""
     return json_response(request, encoded, max_age)
@@ -118,7 +44,6 @@ def _served(encoded: Encoded, request: Request[Any, Any, Any], max_age: int) -> 
 class CategoryController(Controller):
     path = "/api/categories"
     tags = ["categories"]
-    dependencies = DEPENDENCIES
 
     @get("/", operation_id="listCategories", security=PUBLIC)
     async def list_categories(
@@ -180,7 +105,6 @@ class CategoryController(Controller):
 class ProductController(Controller):
     path = "/api/products"
     tags = ["products"]
-    dependencies = DEPENDENCIES
 
     @get("/", operation_id="listProducts", security=PUBLIC)
     async def list_products(
@@ -331,7 +255,6 @@ class ProductController(Controller):
 class CurrencyController(Controller):
     path = "/api/currencies"
     tags = ["currencies"]
-    dependencies = DEPENDENCIES
 
     @get("/", operation_id="listCurrencies", security=PUBLIC)
     async def list_currencies(

@@ -6,15 +6,13 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from shopkit.cache import LocalCache
 from shopkit.schemas import INT64_MAX
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from search_service.config import Settings
-from search_service.domain.search._backend import SearchBackend, SearchEngine
+from search_service.domain.search._backend import SearchBackend
 from search_service.domain.search._query import (
     MAX_LIMIT,
     MAX_QUERY_LENGTH,
@@ -22,24 +20,6 @@ from search_service.domain.search._query import (
     normalise_text,
 )
 from search_service.domain.search.schemas import SearchResults, Sort, Suggestions
-
-
-async def provide_search_backend(
-    state: State, db_session: NamedDependency[AsyncSession]
-) -> SearchBackend:
-    engine: SearchEngine = state["search_engine"]
-    return engine.backend(db_session)
-
-
-async def provide_results_cache(state: State) -> LocalCache:
-    cache: LocalCache = state["search_results"]
-    return cache
-
-
-async def provide_settings(state: State) -> Settings:
-    settings: Settings = state["settings"]
-    return settings
-
 
 MinorUnits = Annotated[
     int | None,
@@ -54,11 +34,6 @@ MinorUnits = Annotated[
 class SearchController(Controller):
     path = "/api/search"
     tags = ["search"]
-    dependencies = {
-        "search_backend": Provide(provide_search_backend),
-        "settings": Provide(provide_settings),
-        "results_cache": Provide(provide_results_cache),
-    }
 
     @get("/", operation_id="searchProducts", security=[{}])
     async def search(

@@ -6,33 +6,23 @@ from uuid import UUID
 
 from advanced_alchemy.filters import LimitOffset
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from shopkit.auth import (
     ROLE_ADMIN,
     ROLE_CUSTOMER,
     CurrentPrincipal,
     Principal,
-    provide_principal,
     requires_admin,
     requires_role,
 )
 from shopkit.db import Page
 from shopkit.errors import UnauthorizedError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_service.domain.accounts.schemas import Address, AddressCreate, User, UserUpdate
 from user_service.domain.accounts.services import AddressService, UserService
 
 requires_account = requires_role(ROLE_CUSTOMER, ROLE_ADMIN)
-
-
-async def provide_users(db_session: NamedDependency[AsyncSession]) -> UserService:
-    return UserService(session=db_session)
-
-
-async def provide_addresses(db_session: NamedDependency[AsyncSession]) -> AddressService:
-    return AddressService(session=db_session)
 
 
 def user_id_of(principal: Principal) -> UUID:
@@ -46,11 +36,6 @@ def user_id_of(principal: Principal) -> UUID:
 class UserController(Controller):
     path = "/api/users"
     tags = ["users"]
-    dependencies = {
-        "users": Provide(provide_users),
-        "addresses": Provide(provide_addresses),
-        "principal": Provide(provide_principal),
-    }
 
     @get("/", operation_id="listUsers", guards=[requires_admin])
     async def list_users(

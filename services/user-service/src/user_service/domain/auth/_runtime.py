@@ -21,7 +21,7 @@ from user_service.domain.auth._ratelimit import LoginRateLimiter, PasswordResetR
 
 
 class Identity:
-    """One per app (in `app.state["identity"]`); request-scoped services borrow from it."""
+    """One per app; request-scoped services (`AuthService`) borrow from it."""
 
     def __init__(self, settings: Settings, session_maker: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings.identity

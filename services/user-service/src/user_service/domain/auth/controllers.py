@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import CacheControlHeader, State
-from litestar.di import NamedDependency, Provide
+from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from shopkit.auth import requires_admin
 from shopkit.openapi_problems import problem_responses
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_service.domain.accounts.schemas import User, UserCreate
 from user_service.domain.auth._clients import basic_credentials
@@ -34,12 +33,6 @@ from user_service.domain.auth.services import AuthService
 NO_STORE = CacheControlHeader(no_store=True)
 
 
-async def provide_auth_service(
-    db_session: NamedDependency[AsyncSession], state: State
-) -> AuthService:
-    return AuthService(db_session, state["identity"])
-
-
 def client_ip(request: Request[Any, Any, Any], identity: Identity) -> str:
     """The caller's address: the last X-Forwarded-For hop (what the gateway saw), else the peer."""
     if identity.settings.trust_forwarded_for:
@@ -53,7 +46,6 @@ def client_ip(request: Request[Any, Any, Any], identity: Identity) -> str:
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
-    dependencies = {"auth": Provide(provide_auth_service)}
 
     @post("/register", operation_id="register", security=[{}], responses=problem_responses(409))
     async def register(

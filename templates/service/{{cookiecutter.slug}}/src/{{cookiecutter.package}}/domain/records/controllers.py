@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from advanced_alchemy.filters import LimitOffset
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from shopkit.auth import requires_admin
 from shopkit.db import Page
@@ -20,7 +19,6 @@ from {{ cookiecutter.package }}.domain.records.services import RecordService
 class RecordController(Controller):
     path = "{{ cookiecutter.route_prefix }}"
     tags = ["records"]
-    dependencies = {"records": Provide(create_service_provider(RecordService))}
 
     @get("/", operation_id="listRecords", security=[{}])
     async def list_records(
