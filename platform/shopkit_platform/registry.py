@@ -17,7 +17,7 @@ SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 KNOWN_KEYS = {
-    "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team", "worker",
+    "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team",
     "processes", "queued",
 }  # fmt: skip
 APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team", "processes"}
@@ -36,7 +36,6 @@ class Service:
     database: str | None = None
     routes: tuple[str, ...] = ()
     team: str | None = None
-    worker: bool = False
     streams: tuple[str, ...] = ()
     cached: tuple[str, ...] = ()
     strict_limit: tuple[str, ...] = ()
@@ -120,9 +119,6 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
     team = table.get("team")
     if team is not None and not isinstance(team, str):
         raise RegistryError(f"{where}: team must be a string")
-    worker = table.get("worker", False)
-    if not isinstance(worker, bool):
-        raise RegistryError(f"{where}: worker must be true or false")
     processes = table.get("processes", 1)
     if (
         not isinstance(processes, int)
@@ -140,7 +136,6 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
         strict_limit=strict_limit,
         internal=internal,
         team=team,
-        worker=worker,
         kind=kind,
         processes=processes,
         queued=queued,

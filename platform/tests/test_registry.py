@@ -34,7 +34,6 @@ def test_a_service_table_is_read_with_derived_names(tmp_path: Path) -> None:
     assert service.module == "user_service"
     assert service.routes == ("/api/auth", "/api/users")
     assert service.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/user"
-    assert service.worker is False
 
 
 def test_services_are_ordered_by_port_and_a_redis_only_service_has_no_database(
@@ -71,6 +70,7 @@ def test_services_are_ordered_by_port_and_a_redis_only_service_has_no_database(
             '[services.b-service]\nport = 3002\nroutes = ["/api/x/"]\n',
             "claimed by",
         ),
+        ("[services.a-service]\nport = 3001\nworker = true\n", "unknown keys"),
     ],
 )
 def test_impossible_registries_are_refused_with_a_reason(
