@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 BIN := platform/bin
 
-.PHONY: help bootstrap up down test test-fast bench chaos new-service generate catalog gateway-config
+.PHONY: help bootstrap up down test test-fast bench chaos new-service generate contracts catalog gateway-config
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ new-service: ## scaffold services/$(NAME) from the template and register it: mak
 generate: ## write every per-service deploy file (compose, k8s, observability, catalog, CI) from platform/services.toml
 	@$(BIN)/bootstrap --python-only
 	@$(BIN)/generate
+
+contracts: ## publish every service's OpenAPI and AsyncAPI documents into contracts/
+	@$(BIN)/bootstrap --python-only
+	@$(BIN)/contracts
 
 catalog: ## validate catalog-info.yaml and everything it takes in
 	@$(BIN)/catalog

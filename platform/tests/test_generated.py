@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from shopkit_platform import generate
-from shopkit_platform.generate import Output, catalog, ci, compose, k8s, observability
+from shopkit_platform.generate import Output, catalog, ci, compose, contracts, k8s, observability
 from shopkit_platform.generate._regions import GenerateError, replace
 from shopkit_platform.registry import Service, load
 
@@ -34,6 +35,11 @@ def test_every_generated_deploy_file_is_current() -> None:
     assert not problems, "generated files are stale:\n" + "\n".join(problems)
 
 
+def test_every_published_spec_is_current() -> None:
+    problems = generate.stale(generate.contract_outputs())
+    assert not problems, "published specs are stale:\n" + "\n".join(problems)
+
+
 def test_the_check_names_the_file_and_the_command_that_fixes_it(tmp_path: Path) -> None:
     stale, orphan, current = tmp_path / "stale.yml", tmp_path / "orphan.yml", tmp_path / "ok.yml"
     for path in (stale, orphan, current):
@@ -52,6 +58,21 @@ def test_the_check_names_the_file_and_the_command_that_fixes_it(tmp_path: Path) 
     assert generate.write(outputs) == [str(stale), str(orphan), str(tmp_path / "missing.yml")]
     assert not orphan.exists()
     assert generate.stale(outputs) == []
+
+
+def test_a_spec_the_service_has_not_written_names_the_command_that_writes_it(
+    tmp_path: Path,
+) -> None:
+    output = Output(
+        tmp_path / "review-service.openapi.json",
+        partial(contracts.read_spec, tmp_path / "openapi.json", "review-service"),
+        "make contracts",
+    )
+    (problem,) = generate.stale([output])
+    assert "openapi.json is missing: run `review-service specs` in services/review-service/" in (
+        problem
+    )
+    assert problem.endswith("(then run `make contracts`)")
 
 
 def test_a_region_without_its_markers_is_named(tmp_path: Path) -> None:

@@ -52,6 +52,10 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         assert (clone / ".github/workflows" / f"{slug}.yml").exists()
         assert (clone / "services" / slug / "requirements.lock").exists()
         assert (clone / "services" / slug / "docs/openapi.json").exists()
+        published = clone / "contracts" / "openapi" / f"{slug}.openapi.json"
+        assert (
+            published.read_text() == (clone / "services" / slug / "docs/openapi.json").read_text()
+        )
         compose = yaml.safe_load((clone / "platform/compose.yaml").read_text())["services"]
         assert {slug, f"{slug}-migrate", f"{slug}-seed"} <= set(compose)
         kustomization = yaml.safe_load((clone / "platform/k8s/kustomization.yaml").read_text())

@@ -5,7 +5,8 @@ its own database, locks and installs it, migrates its database, writes its OpenA
 and registers it: its table is appended to platform/services.toml, the one source of truth.
 Everything that lists the services (compose, the Kubernetes overlay, Prometheus, the Grafana
 dashboard, the root catalog, the CI caller) is then written from the registry by `make
-generate` (platform/shopkit_platform/generate/); nothing is edited by hand.
+generate`, and its specs are published into contracts/ by `make contracts`
+(platform/shopkit_platform/generate/); nothing is edited by hand.
 """
 
 from __future__ import annotations
@@ -95,14 +96,16 @@ def register(slug: str, placed: Placement) -> None:
         handle.write(entry)
 
 
-def generate() -> None:
-    """Every file that lists the services, written again from the registry (by this same
-    interpreter: `make new-service` runs in the dev venv, which has the generator's PyYAML)."""
-    subprocess.run(
-        [sys.executable, "-m", "shopkit_platform", "generate"],
-        check=True,
-        env={**os.environ, "SHOPKIT_ROOT": str(REPO), "PYTHONPATH": str(PLATFORM)},
-    )
+def generate(*commands: str) -> None:
+    """`make generate` (every file that lists the services, written again from the registry),
+    and any other of the platform's commands, by this same interpreter: `make new-service`
+    runs in the dev venv, which has the generator's PyYAML."""
+    for command in ("generate", *commands):
+        subprocess.run(
+            [sys.executable, "-m", "shopkit_platform", command],
+            check=True,
+            env={**os.environ, "SHOPKIT_ROOT": str(REPO), "PYTHONPATH": str(PLATFORM)},
+        )
 
 
 def template_context(slug: str, placed: Placement) -> dict[str, str]:
@@ -142,9 +145,9 @@ def main(slug: str) -> int:
     )
     step("writing docs/openapi.json and docs/asyncapi.json")
     bake.write_specs(service, VENV_PYTHON, slug)
-    step("registering in platform/services.toml, then `make generate`")
+    step("registering in platform/services.toml, then `make generate` and `make contracts`")
     register(slug, placed)
-    generate()
+    generate("contracts")
     print(
         f"\n{slug} is ready: `make up` runs it on :{placed.port} behind the gateway at "
         f"{', '.join(placed.routes)}; its tests: cd services/{slug} && pytest"

@@ -1,6 +1,8 @@
-"""`make generate`: every per-service deploy file, written from platform/services.toml alone.
+"""`make generate` and `make contracts`: the files derived from the registry and the services.
 
-A file is either wholly generated (with a header saying so) or a hand-written file
+Every per-service deploy file is written from platform/services.toml alone (`make generate`),
+and each service's OpenAPI and AsyncAPI documents are published into contracts/ (`make
+contracts`). A file is either wholly generated (with a header saying so) or a hand-written file
 with generated regions between marker comments (`_regions`). `stale()` is the check
 platform/tests/test_generated.py runs in `make test`: it names each file that differs from what
 would be written now, and the command that rewrites it.
@@ -15,18 +17,20 @@ from pathlib import Path
 
 from .._paths import ROOT
 from ..registry import Service, load
-from . import catalog, ci, compose, k8s, observability
+from . import catalog, ci, compose, contracts, k8s, observability
 from ._regions import GenerateError
 
 __all__ = [
     "GenerateError",
     "Output",
+    "contract_outputs",
     "deploy_outputs",
     "stale",
     "write",
 ]
 
 GENERATE = "make generate"
+CONTRACTS = "make contracts"
 
 Fill = Callable[[list[Service], str], str]
 
@@ -69,6 +73,24 @@ def deploy_outputs(services: list[Service] | None = None) -> list[Output]:
         Output(p, lambda: None)
         for p in sorted(ci.WORKFLOWS.glob("*.yml"))
         if p not in workflows and p.read_text(encoding="utf-8").startswith(ci.HEADER)
+    ]
+    return outputs
+
+
+def contract_outputs(services: list[Service] | None = None) -> list[Output]:
+    """Every spec `make contracts` publishes: each back-end service's, copied from its docs/."""
+    services = load() if services is None else services
+    outputs = [
+        Output(target, partial(contracts.read_spec, source, s.slug), CONTRACTS)
+        for s in services
+        if not s.is_app
+        for source, target in contracts.published(s)
+    ]
+    wanted = {o.path for o in outputs}
+    outputs += [
+        Output(p, lambda: None, CONTRACTS)
+        for p in sorted(contracts.CONTRACTS.glob("*/*.json"))
+        if contracts.is_spec(p) and p not in wanted
     ]
     return outputs
 
