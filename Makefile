@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 BIN := platform/bin
 
-.PHONY: help bootstrap up down test test-fast bench chaos new-service catalog gateway-config
+.PHONY: help bootstrap up down test test-fast bench chaos new-service generate contracts catalog gateway-config
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,14 @@ chaos: ## kill each service, restart RabbitMQ, PostgreSQL and Redis under a chec
 new-service: ## scaffold services/$(NAME) from the template and register it: make new-service NAME=<slug>
 	@test -n "$(NAME)" || { echo "usage: make new-service NAME=<slug>" >&2; exit 2; }
 	@$(BIN)/new-service "$(NAME)"
+
+generate: ## write every per-service deploy file (compose, k8s, observability, catalog, CI) from platform/services.toml
+	@$(BIN)/bootstrap --python-only
+	@$(BIN)/generate
+
+contracts: ## publish every service's OpenAPI and AsyncAPI documents into contracts/
+	@$(BIN)/bootstrap --python-only
+	@$(BIN)/contracts
 
 catalog: ## validate catalog-info.yaml and everything it takes in
 	@$(BIN)/catalog

@@ -27,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     gw = sub.add_parser("gateway-config", help="write .run/nginx/nginx.conf and check it")
     gw.add_argument("--listen", help="address:port (default 127.0.0.1:8080 or $GATEWAY_LISTEN)")
     gw.add_argument("--stdout", action="store_true", help="print the config instead")
+    for name, what in (
+        ("generate", "write every per-service deploy file from platform/services.toml"),
+        ("contracts", "publish every service's OpenAPI and AsyncAPI documents into contracts/"),
+    ):
+        derived = sub.add_parser(name, help=what)
+        derived.add_argument(
+            "--check", action="store_true", help="write nothing; fail naming each stale file"
+        )
     sub.add_parser("bench", help="run platform/bench/ scripts")
     sub.add_parser("chaos", help="inject faults under a checkout load and check the invariants")
     args = parser.parse_args(argv)
@@ -51,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             return test_all(fast=args.fast, only=args.only, verbose=args.verbose)
         if args.command == "gateway-config":
             return _gateway_config(args.listen, args.stdout)
+        if args.command in ("generate", "contracts"):
+            return _derived(args.command, check=args.check)
         if args.command in ("bench", "chaos"):
             from .harness import run as run_harness
 
@@ -60,6 +70,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     parser.error(f"unknown command {args.command}")
     return 2
+
+
+def _derived(command: str, *, check: bool) -> int:
+    from . import generate
+
+    outputs = generate.deploy_outputs() if command == "generate" else generate.contract_outputs()
+    if check:
+        problems = generate.stale(outputs)
+        print("\n".join(problems) or f"{len(outputs)} file(s) up to date")
+        return 1 if problems else 0
+    try:
+        changed = generate.write(outputs)
+    except generate.GenerateError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for name in changed:
+        print(f"wrote {name}")
+    print(f"{len(outputs)} file(s), {len(changed)} changed")
+    return 0
 
 
 def _gateway_config(listen: str | None, to_stdout: bool) -> int:

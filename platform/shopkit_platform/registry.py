@@ -1,7 +1,8 @@
 """The service registry, `platform/services.toml`: ports, databases and gateway routes.
 
 `[services.<slug>]` tables are the back-end services (`services/<slug>/`); `[apps.<slug>]`
-tables are the web apps (`clients/<slug>/`), which have no database and no seed.
+tables are the web apps (`clients/<slug>/`), which have no database and no seed. Every
+per-service deploy file is generated from it (`shopkit_platform.generate`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ._paths import CLIENTS_DIR, REGISTRY, SERVICES_DIR
 
@@ -17,10 +19,13 @@ SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ROUTE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
 DB_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 KNOWN_KEYS = {
-    "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team", "worker",
-    "processes", "queued",
+    "port", "database", "routes", "streams", "cached", "strict_limit", "internal", "team",
+    "processes", "queued", "calls", "demo_data", "compose",
 }  # fmt: skip
-APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team", "processes"}
+APP_KEYS = {"port", "routes", "streams", "cached", "strict_limit", "team", "processes", "compose"}
+COMPOSE_KEYS = {"environment", "depends_on"}
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+COMPOSE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 MAX_PROCESSES = 8
 KINDS = {"services": "service", "apps": "app"}
 
@@ -36,7 +41,6 @@ class Service:
     database: str | None = None
     routes: tuple[str, ...] = ()
     team: str | None = None
-    worker: bool = False
     streams: tuple[str, ...] = ()
     cached: tuple[str, ...] = ()
     strict_limit: tuple[str, ...] = ()
@@ -44,6 +48,12 @@ class Service:
     internal: tuple[str, ...] = ()
     processes: int = 1
     queued: tuple[str, ...] = ()
+    # (variable, slug): the variable that holds the base URL of a service this one calls.
+    calls: tuple[tuple[str, str], ...] = ()
+    demo_data: bool = True
+    # docker compose only: extra (variable, value) pairs and infrastructure to wait for.
+    compose_environment: tuple[tuple[str, str], ...] = ()
+    compose_depends_on: tuple[str, ...] = ()
 
     @property
     def is_app(self) -> bool:
@@ -82,6 +92,7 @@ def load(path: Path = REGISTRY) -> list[Service]:
             raise RegistryError(f"{path}: [{group}] must be a table")
         services += [_parse(slug, table, path, kind) for slug, table in tables.items()]
     _check_unique(services, path)
+    _check_calls(services, path)
     return sorted(services, key=lambda s: s.port)
 
 
@@ -120,9 +131,9 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
     team = table.get("team")
     if team is not None and not isinstance(team, str):
         raise RegistryError(f"{where}: team must be a string")
-    worker = table.get("worker", False)
-    if not isinstance(worker, bool):
-        raise RegistryError(f"{where}: worker must be true or false")
+    demo_data = table.get("demo_data", True)
+    if not isinstance(demo_data, bool):
+        raise RegistryError(f"{where}: demo_data must be true or false")
     processes = table.get("processes", 1)
     if (
         not isinstance(processes, int)
@@ -140,11 +151,40 @@ def _parse(slug: str, table: object, path: Path, kind: str = "service") -> Servi
         strict_limit=strict_limit,
         internal=internal,
         team=team,
-        worker=worker,
         kind=kind,
         processes=processes,
         queued=queued,
+        calls=_variables(table.get("calls", {}), "calls", where),
+        demo_data=demo_data,
+        **_compose(table.get("compose", {}), where),
     )
+
+
+def _variables(value: object, key: str, where: str) -> tuple[tuple[str, str], ...]:
+    """A table of environment variable names to strings, in the order written."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise RegistryError(f'{where}: {key} must be a table of VARIABLE = "string"')
+    for name in value:
+        if not ENV_NAME.match(name):
+            raise RegistryError(f"{where}: {key}: {name!r} is not an environment variable name")
+    return tuple(value.items())
+
+
+def _compose(value: object, where: str) -> dict[str, Any]:
+    """The optional `compose` sub-table: `environment` and `depends_on` (compose names)."""
+    if not isinstance(value, dict) or set(value) - COMPOSE_KEYS:
+        raise RegistryError(f"{where}: compose may only hold {sorted(COMPOSE_KEYS)}")
+    needs = value.get("depends_on", [])
+    if not isinstance(needs, list) or not all(
+        isinstance(n, str) and COMPOSE_NAME.match(n) for n in needs
+    ):
+        raise RegistryError(f"{where}: compose.depends_on must be a list of compose services")
+    return {
+        "compose_environment": _variables(
+            value.get("environment", {}), "compose.environment", where
+        ),
+        "compose_depends_on": tuple(needs),
+    }
 
 
 def _under(path: str, routes: list[str]) -> bool:
@@ -165,6 +205,18 @@ def _paths_under(
         if not ROUTE.match(item) or not _under(item, routes):
             raise RegistryError(f"{where}: {key} path {item!r} must lie under one of its routes")
     return tuple(p.rstrip("/") or "/" for p in value)
+
+
+def _check_calls(services: list[Service], path: Path) -> None:
+    """Every service named in `calls` is a registered back-end service."""
+    known = {s.slug for s in services if not s.is_app}
+    for s in services:
+        for variable, slug in s.calls:
+            if slug not in known or slug == s.slug:
+                raise RegistryError(
+                    f"{path.name} [services.{s.slug}]: calls.{variable} names {slug!r}, "
+                    "which is not another registered service"
+                )
 
 
 def _check_unique(services: list[Service], path: Path) -> None:

@@ -332,14 +332,6 @@ def up(*, run_bootstrap: bool = True) -> int:
                         ),
                     )
                 )
-                if s.worker:
-                    stack.start(
-                        f"{s.slug} worker",
-                        [str(service_bin(s)), "worker"],
-                        LOGS / f"{s.slug}.worker.log",
-                        cwd=s.path,
-                        env=env,
-                    )
                 notes.append(f"{s.slug}:{s.port}")
         for s, proc in started:
             with step(f"waiting for {s.slug} /health/ready"):

