@@ -43,7 +43,7 @@ def test_the_service_has_the_shape_conventions_describe(baked: Path) -> None:
     missing = [path for path in expected if not (baked / path).exists()]
     assert not missing, f"the baked service lacks {missing}"
     pyproject = (baked / "pyproject.toml").read_text()
-    assert '"shopkit-sdk>=1.18,<2"' in pyproject
+    assert '"shopkit-sdk>=2,<3"' in pyproject
     assert '"bake-check-service" = "bake_check_service.__main__:main"' in pyproject
 
 
