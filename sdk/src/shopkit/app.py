@@ -9,7 +9,9 @@ request ids (taken from `X-Request-ID` or made, echoed back, put in every log li
 by `shopkit.http`), input no handler should see refused with a 422 (`shopkit.guard`: NUL
 characters, bodies that are not UTF-8 JSON, out-of-range integers, coerced types), the database
 session plugin, bearer-token authentication when `auth_middleware` is given, and the lifespans
-the plugin is given (the broker and its outbox relay) started before the app's own. Every
+the plugin is given (the broker and its outbox relay) started before the app's own, and the
+request's unit of work (`shopkit.transactions`): a successful answer's database work is
+committed before the answer is sent, so no controller commits. Every
 handler may ask for `page` (`LimitOffset` from `limit`/`offset`) and `principal` (the verified
 caller, `shopkit.auth.CurrentPrincipal`; 401 without a token).
 
@@ -20,12 +22,12 @@ from the service's settings with the parts every service has.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Response
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -51,6 +53,7 @@ from shopkit.telemetry import (
     metrics_middleware,
     opentelemetry_plugin,
 )
+from shopkit.transactions import commit_before_answer, request_scope_middleware
 
 __all__ = ["BEARER_SECURITY", "Lifespan", "ShopkitPlugin", "request_id_middleware"]
 
@@ -117,6 +120,7 @@ class ShopkitPlugin(InitPluginProtocol):
         }
         app_config.middleware = [
             request_id_middleware,
+            *([request_scope_middleware] if self.database is not None else []),
             metrics_middleware(self.service),
             *([self.auth_middleware] if self.auth_middleware else []),
             *app_config.middleware,
@@ -128,6 +132,8 @@ class ShopkitPlugin(InitPluginProtocol):
         }
         app_config.lifespan = [*self.lifespan, *app_config.lifespan]
         app_config.before_request = _both(guard_request, app_config.before_request)
+        if self.database is not None:
+            app_config.after_request = _then(app_config.after_request, commit_before_answer())
         for key, value in {"health_checks": checks, **self.state}.items():
             app_config.state[key] = value
         app_config.openapi_config = self._openapi()
@@ -154,6 +160,20 @@ class ShopkitPlugin(InitPluginProtocol):
             security=[{BEARER_SECURITY: []}],
             use_handler_docstrings=True,
         )
+
+
+def _then(
+    own: Callable[..., Any] | None, commit_hook: Callable[[Response[Any]], Awaitable[Any]]
+) -> Callable[..., Any]:
+    """The app's own `after_request` if it has one, then the commit of the request's work."""
+    if own is None:
+        return commit_hook
+
+    async def after_request(response: Response[Any]) -> Any:
+        result = own(response)
+        return await commit_hook(await result if inspect.isawaitable(result) else result)
+
+    return after_request
 
 
 def _both(first: Callable[..., Any], then: Callable[..., Any] | None) -> Callable[..., Any]:

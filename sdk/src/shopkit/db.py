@@ -40,11 +40,12 @@ from sqlalchemy import MetaData, TextClause, bindparam, event, pool, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_engine_from_config
+from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from shopkit.config import DatabaseSettings
+from shopkit.transactions import commit, has_work
 
 __all__ = [
     "MAX_LIMIT",
@@ -94,14 +95,15 @@ def sqlalchemy_config(
 
 
 def request_session_finisher(session_scope_key: str) -> BeforeMessageSendHookHandler:
-    """Commit the request's session on a 2xx/3xx answer, roll it back otherwise, then close it.
+    """End the request's session as the answer starts: roll back what a failed request left,
+    commit what is left of a successful one, then close it.
 
-    advanced-alchemy's `autocommit` handler does the same but commits every session, even one
-    that never opened a transaction (a read served from a cache): that commit cost a catalog
-    read about 4 % of its time. A session with no transaction and nothing pending has nothing
-    to end. As there, the answer is already on its way: a handler whose write must not be
-    lost commits itself before answering (every write handler here does); a failed commit
-    here is logged.
+    A successful answer's work is normally committed already, before the answer was built
+    (`shopkit.transactions.commit_before_answer`), so a failed commit becomes the answer; this
+    is the net for an answer that did not pass through a handler. advanced-alchemy's
+    `autocommit` handler commits every session, even one that never opened a transaction (a
+    read served from a cache): that commit cost a catalog read about 4 % of its time. A
+    session with no transaction and nothing pending has nothing to end here.
     """
 
     async def finish(message: Message, scope: Scope) -> None:
@@ -109,9 +111,9 @@ def request_session_finisher(session_scope_key: str) -> BeforeMessageSendHookHan
         if session is None:
             return
         try:
-            if message["type"] == HTTP_RESPONSE_START and _has_work(session):
+            if message["type"] == HTTP_RESPONSE_START and has_work(session):
                 if 200 <= message["status"] < 400:
-                    await session.commit()
+                    await commit(session)
                 else:
                     await session.rollback()
         except Exception:
@@ -122,10 +124,6 @@ def request_session_finisher(session_scope_key: str) -> BeforeMessageSendHookHan
                 delete_aa_scope_state(scope, session_scope_key)
 
     return finish
-
-
-def _has_work(session: AsyncSession) -> bool:
-    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
 
 
 def _create_engine(url: str, **kwargs: Any) -> AsyncEngine:

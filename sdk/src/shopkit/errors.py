@@ -308,11 +308,15 @@ def _overloaded(request: Request[Any, Any, Any], cause: str) -> Response[bytes]:
 
 
 def _database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    """A database error: a refused value is 422, no free connection 503 (`_unexpected`
-    tells), else 500."""
+    """A database error: a refused value is 422, a constraint the change breaks (found as late
+    as the commit) 409, no free connection 503 (`_unexpected` tells), else 500."""
     sqlstate = _data_exception(exc)
     if sqlstate is not None:
         return _refused_value(request, sqlstate)
+    from sqlalchemy.exc import IntegrityError as ConstraintBroken
+
+    if isinstance(exc, ConstraintBroken):
+        return _domain_error(request, ConflictError("The change conflicts with existing data."))
     return _unexpected(request, exc)
 
 

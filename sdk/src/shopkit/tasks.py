@@ -20,6 +20,8 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shopkit.transactions import unit_of_work
+
 __all__ = ["Sweeper", "exclusive", "lock_key", "periodic"]
 
 _logger = structlog.get_logger("shopkit.tasks")
@@ -88,7 +90,7 @@ class Sweeper:
         """One round: how many rows were handled."""
         handled = 0
         while handled < self._batch:
-            async with self._session_maker() as session, session.begin():
+            async with unit_of_work(self._session_maker) as session:
                 if await self._step(session) is None:
                     break
             handled += 1

@@ -10,13 +10,11 @@ import msgspec
 import pytest
 from _app_support import create_app
 from litestar import Litestar, get, post, put
-from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
 from shopkit.auth import (
     CurrentPrincipal,
     TokenVerifier,
     auth_middleware,
-    provide_principal,
     requires_admin,
     requires_authenticated,
     verifier_from_settings,
@@ -50,7 +48,6 @@ async def status() -> dict[str, str]:
     "/notes",
     operation_id="createNote",
     guards=[requires_authenticated],
-    dependencies={"principal": Provide(provide_principal)},
     responses=problem_responses(409),
 )
 async def create_note(data: JSONBody[Note], principal: CurrentPrincipal) -> NoteOut:
@@ -65,7 +62,6 @@ async def create_note(data: JSONBody[Note], principal: CurrentPrincipal) -> Note
     "/notes/{note_id:int}",
     operation_id="getNote",
     guards=[requires_authenticated],
-    dependencies={"principal": Provide(provide_principal)},
 )
 async def get_note(note_id: FromPath[int], principal: CurrentPrincipal) -> NoteOut:
     note = NOTES.get(note_id)

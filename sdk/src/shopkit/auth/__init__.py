@@ -6,8 +6,9 @@ Typical wiring in a service's `app.py`::
     verifier = TokenVerifier(jwks, settings.issuer, settings.audience, settings.leeway_seconds)
     app = Litestar(..., middleware=[auth_middleware(verifier)], on_shutdown=[jwks.aclose])
 
-and on routes `guards=[requires_admin]`, or a `principal: CurrentPrincipal` parameter with
-`dependencies={"principal": Provide(provide_principal)}`.
+and on routes `guards=[requires_admin]`, or a `principal: CurrentPrincipal` parameter (an app
+wired by `shopkit.app.ShopkitPlugin` provides `principal`; declaring it again is refused by
+Litestar; elsewhere `dependencies={"principal": Provide(provide_principal)}`).
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ from shopkit.messaging._retry import (
     durable_queue,
     retry_queue_name,
 )
+from shopkit.transactions import unit_of_work
 
 __all__ = ["EventConsumer", "EventHandler"]
 
@@ -249,7 +250,7 @@ class EventConsumer:
             raise
 
     async def _handle_once(self, route: _Route, envelope: Envelope) -> None:
-        async with self._session_maker() as session, session.begin():
+        async with unit_of_work(self._session_maker) as session:
             claimed = await session.scalar(
                 _CLAIM,
                 {

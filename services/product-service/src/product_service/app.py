@@ -10,6 +10,7 @@ from litestar import Litestar
 from shopkit.cache import JsonCache
 from shopkit.providers import on_first_use, per_request, shared
 from shopkit.wiring import ServiceWiring
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from product_service.config import SLUG, Settings, get_settings
 from product_service.domain.catalog import (
@@ -37,12 +38,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
     )
     database = wiring.database
+
+    def categories(session: AsyncSession) -> CategoryService:
+        return CategoryService(session, cache=cache)
+
+    def products(session: AsyncSession) -> ProductService:
+        return ProductService(session, cache=cache)
+
+    def currencies(session: AsyncSession) -> CurrencyService:
+        return CurrencyService(session, cache=cache)
+
     return Litestar(
         route_handlers=[CategoryController, ProductController, CurrencyController],
         dependencies={
-            "categories": per_request(CategoryService),
-            "products": per_request(ProductService),
-            "currencies": per_request(CurrencyService),
+            # the writes: each drops the read cache once its change is committed
+            "categories": per_request(categories),
+            "products": per_request(products),
+            "currencies": per_request(currencies),
             "categories_on_use": on_first_use(CategoryService, database),
             "products_on_use": on_first_use(ProductService, database),
             "currencies_on_use": on_first_use(CurrencyService, database),

@@ -1,7 +1,8 @@
 """HTTP for the catalog: anyone reads (cached, with ETags), admins write.
 
-Writes commit before answering and then invalidate the read cache, so the next read, from any
-replica, sees the change.
+Writes do not commit: the request's unit of work is committed before the answer (the SDK), and
+the catalog's services drop the read cache once it is, so the next read, from any replica,
+sees the change.
 """
 
 from __future__ import annotations
@@ -67,39 +68,30 @@ class CategoryController(Controller):
     async def create_category(
         self,
         categories: NamedDependency[CategoryService],
-        cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.CategoryCreate],
     ) -> schemas.Category:
         category = await categories.create_category(data)
-        await categories.commit()
-        await cache.invalidate()
         return category
 
     @patch("/{category_id:uuid}", operation_id="updateCategory", guards=[requires_admin])
     async def update_category(
         self,
         categories: NamedDependency[CategoryService],
-        cache: NamedDependency[CatalogCache],
         category_id: FromPath[UUID],
         data: JSONBody[schemas.CategoryUpdate],
     ) -> schemas.Category:
         """Rename, re-slug or move a category; its products are re-announced."""
         category = await categories.update_category(category_id, data)
-        await categories.commit()
-        await cache.invalidate()
         return category
 
     @delete("/{category_id:uuid}", operation_id="deleteCategory", guards=[requires_admin])
     async def delete_category(
         self,
         categories: NamedDependency[CategoryService],
-        cache: NamedDependency[CatalogCache],
         category_id: FromPath[UUID],
     ) -> None:
         """Only an empty leaf: no subcategories, no products (409 otherwise)."""
         await categories.delete_category(category_id)
-        await categories.commit()
-        await cache.invalidate()
 
 
 class ProductController(Controller):
@@ -213,20 +205,16 @@ class ProductController(Controller):
     async def create_product(
         self,
         products: NamedDependency[ProductService],
-        cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.ProductCreate],
     ) -> schemas.Product:
         """A product with its SKUs; announced as `product.created.v1`."""
         product = await products.create_product(data)
-        await products.commit()
-        await cache.invalidate()
         return product
 
     @patch("/{product_ref:str}", operation_id="updateProduct", guards=[requires_admin])
     async def update_product(
         self,
         products: NamedDependency[ProductService],
-        cache: NamedDependency[CatalogCache],
         product_ref: FromPath[str],
         data: JSONBody[schemas.ProductUpdate],
     ) -> schemas.Product:
@@ -234,22 +222,17 @@ class ProductController(Controller):
         `product.updated.v1`, plus `price.changed.v1` for each kept SKU whose price moved."""
         product = await products.find(product_ref, include_unpublished=True)
         updated = await products.update_product(product.id, data)
-        await products.commit()
-        await cache.invalidate()
         return updated
 
     @delete("/{product_ref:str}", operation_id="deleteProduct", guards=[requires_admin])
     async def delete_product(
         self,
         products: NamedDependency[ProductService],
-        cache: NamedDependency[CatalogCache],
         product_ref: FromPath[str],
     ) -> None:
         """Remove a product and its SKUs; announced as `product.deleted.v1`."""
         product = await products.find(product_ref, include_unpublished=True)
         await products.delete_product(product.id)
-        await products.commit()
-        await cache.invalidate()
 
 
 class CurrencyController(Controller):
@@ -272,12 +255,9 @@ class CurrencyController(Controller):
     async def update_rates(
         self,
         currencies: NamedDependency[CurrencyService],
-        cache: NamedDependency[CatalogCache],
         data: JSONBody[schemas.RatesUpdate],
     ) -> schemas.CurrencyList:
         """Set rates (decimal strings); every SKU whose resolved price moves is announced as
         `price.changed.v1`."""
         await currencies.update_rates(data)
-        await currencies.commit()
-        await cache.invalidate()
         return await currencies.currencies()
