@@ -18,6 +18,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
 from shopkit.messaging import Event, Outbox, new_event_id
+from shopkit.transactions import commit
 from sqlalchemy import ColumnElement, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,6 +151,21 @@ class ReservationRepository(SQLAlchemyAsyncRepository[Reservation]):
             .limit(1)
             .with_for_update(skip_locked=True)
         )
+
+    def publish(self, event: Event) -> None:
+        """Stage `event` in the outbox, in this transaction."""
+        Outbox.add(self._session, event, SLUG)
+
+    async def undo_then_commit(self, event: Event) -> None:
+        """Undo everything this transaction did, then commit `event` alone."""
+        await self._session.rollback()
+        Outbox.add(self._session, event, SLUG)
+        await commit(self._session)
+
+    @property
+    def _session(self) -> AsyncSession:
+        session: AsyncSession = self.session  # type: ignore[assignment]
+        return session
 
 
 def _allocations(reservation: Reservation) -> list[Allocation]:
@@ -306,18 +322,13 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         return reservation, True
 
     def _publish(self, event: Event) -> None:
-        Outbox.add(self.repository.session, event, SLUG)
+        self.reservations.publish(event)
 
     async def _announce_failure(self, order_id: str, short: list[ShortLine]) -> None:
         """Undo everything this transaction did, then commit only the failure event."""
-        session = self.repository.session
-        await session.rollback()
-        Outbox.add(
-            session,
-            ReservationFailed(order_id=order_id, reason="insufficient_stock", lines=short),
-            SLUG,
+        await self.reservations.undo_then_commit(
+            ReservationFailed(order_id=order_id, reason="insufficient_stock", lines=short)
         )
-        await session.commit()
 
     async def commit(self, reservation_id: UUID) -> Reservation:
         """The order is paid: held units leave stock. Committing twice changes nothing."""
@@ -455,11 +466,9 @@ class ReservationService(SQLAlchemyAsyncRepositoryService[Reservation]):
         )
         reservation.status = RELEASED
         reservation.closed_reason = reason
-        Outbox.add(
-            self.repository.session,
+        self._publish(
             Released(
                 reservation_id=str(reservation.id), order_id=reservation.order_id, reason=reason
-            ),
-            SLUG,
+            )
         )
         return reservation
