@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ._console import StepFailed
 
@@ -35,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         derived.add_argument(
             "--check", action="store_true", help="write nothing; fail naming each stale file"
         )
+    locks = sub.add_parser("lock", help="write every service's and app's lock files again")
+    locks.add_argument(
+        "--upgrade", action="store_true", help="the newest versions the pyprojects allow"
+    )
+    locks.add_argument("folders", nargs="*", type=Path, help="only these folders (default: all)")
+    sub.add_parser("sdk-wheel", help="build the SDK wheel reproducibly into sdk/dist")
     sub.add_parser("bench", help="run platform/bench/ scripts")
     sub.add_parser("chaos", help="inject faults under a checkout load and check the invariants")
     args = parser.parse_args(argv)
@@ -61,6 +68,16 @@ def main(argv: list[str] | None = None) -> int:
             return _gateway_config(args.listen, args.stdout)
         if args.command in ("generate", "contracts"):
             return _derived(args.command, check=args.check)
+        if args.command == "lock":
+            from .locks import lock
+
+            lock(args.folders, upgrade=args.upgrade)
+            return 0
+        if args.command == "sdk-wheel":
+            from .sdk_wheel import build
+
+            print(build())
+            return 0
         if args.command in ("bench", "chaos"):
             from .harness import run as run_harness
 

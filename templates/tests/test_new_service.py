@@ -50,7 +50,9 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         assert f"./services/{slug}/catalog-info.yaml" in catalog
         assert f"name: {database}-db" in catalog
         assert (clone / ".github/workflows" / f"{slug}.yml").exists()
-        assert (clone / "services" / slug / "requirements.lock").exists()
+        for lock in ("requirements.lock", "requirements-test.lock", "requirements-build.lock"):
+            assert (clone / "services" / slug / lock).exists()
+        assert "--hash=sha256:" in (clone / "services" / slug / "requirements.lock").read_text()
         assert (clone / "services" / slug / "docs/openapi.json").exists()
         published = clone / "contracts" / "openapi" / f"{slug}.openapi.json"
         assert (
