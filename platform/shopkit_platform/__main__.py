@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     gw = sub.add_parser("gateway-config", help="write .run/nginx/nginx.conf and check it")
     gw.add_argument("--listen", help="address:port (default 127.0.0.1:8080 or $GATEWAY_LISTEN)")
     gw.add_argument("--stdout", action="store_true", help="print the config instead")
+    gw.add_argument(
+        "--k8s",
+        action="store_true",
+        help="print the Kubernetes gateway's config, with this shell's GATEWAY_* variables",
+    )
     for name, what in (
         ("generate", "write every per-service deploy file from platform/services.toml"),
         ("contracts", "publish every service's OpenAPI and AsyncAPI documents into contracts/"),
@@ -65,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return test_all(fast=args.fast, only=args.only, verbose=args.verbose)
         if args.command == "gateway-config":
-            return _gateway_config(args.listen, args.stdout)
+            return _gateway_config(args.listen, args.stdout, k8s=args.k8s)
         if args.command in ("generate", "contracts"):
             return _derived(args.command, check=args.check)
         if args.command == "lock":
@@ -108,11 +113,18 @@ def _derived(command: str, *, check: bool) -> int:
     return 0
 
 
-def _gateway_config(listen: str | None, to_stdout: bool) -> int:
+def _gateway_config(listen: str | None, to_stdout: bool, *, k8s: bool = False) -> int:
+    import os
+
     from . import gateway
     from .registry import load
 
     services = load()
+    if k8s:
+        from .generate.k8s import render_gateway_nginx
+
+        print(render_gateway_nginx(services, os.environ), end="")
+        return 0
     listen = listen or gateway.DEFAULT_LISTEN
     if to_stdout:
         print(gateway.render(services, listen=listen), end="")

@@ -62,6 +62,7 @@ def deploy_outputs(services: list[Service] | None = None) -> list[Output]:
         Output(compose.COMPOSE_NGINX, lambda: compose.render_nginx(services)),
         _filled(k8s.KUSTOMIZATION, k8s.render_kustomization, services),
         _filled(k8s.INGRESS, k8s.render_ingress, services),
+        Output(k8s.GATEWAY_NGINX, lambda: k8s.render_gateway_nginx(services)),
         _filled(k8s.README, k8s.render_readme, services),
         _filled(observability.PROMETHEUS, observability.render_prometheus, services),
         _filled(observability.DASHBOARD, observability.render_dashboard, services),
