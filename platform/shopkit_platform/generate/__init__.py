@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .._paths import ROOT
 from ..registry import Service, load
-from . import catalog, ci, compose, contracts, k8s, observability
+from . import catalog, ci, compose, contracts, k8s, observability, release
 from ._regions import GenerateError
 
 __all__ = [
@@ -67,6 +67,7 @@ def deploy_outputs(services: list[Service] | None = None) -> list[Output]:
         _filled(observability.PROMETHEUS, observability.render_prometheus, services),
         _filled(observability.DASHBOARD, observability.render_dashboard, services),
         _filled(catalog.CATALOG, catalog.render_catalog, services),
+        Output(release.RELEASE, lambda: release.render_release(services)),
     ]
     workflows = {ROOT / ci.path(s): s for s in services}
     outputs += [Output(p, partial(ci.render_workflow, s)) for p, s in workflows.items()]
