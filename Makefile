@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 BIN := platform/bin
 
-.PHONY: help bootstrap up down test test-fast bench chaos new-service generate contracts catalog gateway-config
+.PHONY: help bootstrap up down test test-fast bench chaos new-service generate contracts catalog gateway-config lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ new-service: ## scaffold services/$(NAME) from the template and register it: mak
 generate: ## write every per-service deploy file (compose, k8s, observability, catalog, CI) from platform/services.toml
 	@$(BIN)/bootstrap --python-only
 	@$(BIN)/generate
+
+lock: ## write every service's and app's lock files again (runtime hashed, test, build), SDK included
+	@$(BIN)/lock $(if $(UPGRADE),--upgrade)
 
 contracts: ## publish every service's OpenAPI and AsyncAPI documents into contracts/
 	@$(BIN)/bootstrap --python-only

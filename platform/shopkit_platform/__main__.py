@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ._console import StepFailed
 
@@ -27,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     gw = sub.add_parser("gateway-config", help="write .run/nginx/nginx.conf and check it")
     gw.add_argument("--listen", help="address:port (default 127.0.0.1:8080 or $GATEWAY_LISTEN)")
     gw.add_argument("--stdout", action="store_true", help="print the config instead")
+    gw.add_argument(
+        "--k8s",
+        action="store_true",
+        help="print the Kubernetes gateway's config, with this shell's GATEWAY_* variables",
+    )
     for name, what in (
         ("generate", "write every per-service deploy file from platform/services.toml"),
         ("contracts", "publish every service's OpenAPI and AsyncAPI documents into contracts/"),
@@ -35,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         derived.add_argument(
             "--check", action="store_true", help="write nothing; fail naming each stale file"
         )
+    locks = sub.add_parser("lock", help="write every service's and app's lock files again")
+    locks.add_argument(
+        "--upgrade", action="store_true", help="the newest versions the pyprojects allow"
+    )
+    locks.add_argument("folders", nargs="*", type=Path, help="only these folders (default: all)")
+    sub.add_parser("sdk-wheel", help="build the SDK wheel reproducibly into sdk/dist")
     sub.add_parser("bench", help="run platform/bench/ scripts")
     sub.add_parser("chaos", help="inject faults under a checkout load and check the invariants")
     args = parser.parse_args(argv)
@@ -58,9 +70,19 @@ def main(argv: list[str] | None = None) -> int:
 
             return test_all(fast=args.fast, only=args.only, verbose=args.verbose)
         if args.command == "gateway-config":
-            return _gateway_config(args.listen, args.stdout)
+            return _gateway_config(args.listen, args.stdout, k8s=args.k8s)
         if args.command in ("generate", "contracts"):
             return _derived(args.command, check=args.check)
+        if args.command == "lock":
+            from .locks import lock
+
+            lock(args.folders, upgrade=args.upgrade)
+            return 0
+        if args.command == "sdk-wheel":
+            from .sdk_wheel import build
+
+            print(build())
+            return 0
         if args.command in ("bench", "chaos"):
             from .harness import run as run_harness
 
@@ -91,11 +113,18 @@ def _derived(command: str, *, check: bool) -> int:
     return 0
 
 
-def _gateway_config(listen: str | None, to_stdout: bool) -> int:
+def _gateway_config(listen: str | None, to_stdout: bool, *, k8s: bool = False) -> int:
+    import os
+
     from . import gateway
     from .registry import load
 
     services = load()
+    if k8s:
+        from .generate.k8s import render_gateway_nginx
+
+        print(render_gateway_nginx(services, os.environ), end="")
+        return 0
     listen = listen or gateway.DEFAULT_LISTEN
     if to_stdout:
         print(gateway.render(services, listen=listen), end="")

@@ -27,6 +27,7 @@ from ._paths import (
     VENV,
 )
 from .registry import Service, load
+from .sdk_wheel import build as sdk_wheel_build
 
 DEV_REQUIREMENTS = PLATFORM / "requirements-dev.txt"
 REPORT_REQUIREMENTS = PLATFORM / "requirements-report.txt"
@@ -110,15 +111,15 @@ def build_sdk_wheel(notes: list[str]) -> None:
         return
     if wheel is not None:
         wheel.unlink()
-    run([uv(), "build", str(SDK_DIR), "--wheel", "--out-dir", str(SDK_DIST)])
-    built = sdk_wheel()
-    notes.append(f"built {built.name if built else '?'}")
+    # Reproducibly (sdk_wheel.py): the same bytes the runtime locks pin by hash.
+    built = sdk_wheel_build()
+    notes.append(f"built {built.name}")
 
 
 def _install_inputs() -> list[Path]:
     inputs = [DEV_REQUIREMENTS, SDK_DIR / "pyproject.toml"]
     for d in service_dirs():
-        inputs += [d / "pyproject.toml", d / "requirements.lock"]
+        inputs += [d / "pyproject.toml", d / "requirements.lock", d / "requirements-test.lock"]
     return [p for p in inputs if p.is_file()]
 
 

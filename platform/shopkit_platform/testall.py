@@ -143,12 +143,12 @@ def template_drift() -> Outcome:
 
 
 def fresh_venv_tests(service: Path) -> Callable[[], Outcome]:
-    """The service's tests in a venv holding only its lock file and the SDK wheel."""
+    """The service's tests in a venv holding only its test lock file and the SDK wheel."""
 
     def run() -> Outcome:
-        lock = service / "requirements.lock"
+        lock = service / "requirements-test.lock"
         if not lock.is_file():
-            return Outcome("FAIL", f"no {lock.relative_to(ROOT)} (uv pip compile it)")
+            return Outcome("FAIL", f"no {lock.relative_to(ROOT)} (run `make lock`)")
         if not list(SDK_DIST.glob("shopkit_sdk-*.whl")):
             return Outcome("FAIL", "no SDK wheel in sdk/dist (make bootstrap builds it)")
         sh = Shell()

@@ -35,6 +35,7 @@ OBSERVABILITY = PLATFORM / "observability"
 COLLECTOR = OBSERVABILITY / "otel-collector.yaml"
 DASHBOARD = OBSERVABILITY / "grafana-dashboard.json"
 COMPOSE_NGINX = PLATFORM / "gateway" / "compose" / "nginx.conf"
+K8S_NGINX = K8S / "gateway" / "nginx.conf"
 
 # Replica ranges the shop is sized for (the issue's seed); every other base keeps its own.
 SIZING = {
@@ -306,9 +307,12 @@ def test_config_maps_referenced_exist_and_shared_settings_point_in_cluster(
     )
     for key, value in data.items():
         for host in re.findall(r"//(?:[^@/]*@)?([a-z0-9-]+)\.shopkit\.svc", value):
-            if host in SLUGS or host == "otel-collector":
+            if host in SLUGS or host in ("otel-collector", "gateway"):
                 find(overlay, "Service", host)
-            assert host in {*SLUGS, "otel-collector", "redis", "elasticsearch"}, (key, host)
+            assert host in {*SLUGS, "otel-collector", "gateway", "redis", "elasticsearch"}, (
+                key,
+                host,
+            )
 
 
 def test_every_variable_a_pod_is_given_is_one_it_reads(overlay: list[dict[str, Any]]) -> None:
@@ -331,9 +335,7 @@ def test_every_variable_a_pod_is_given_is_one_it_reads(overlay: list[dict[str, A
     assert not unread, f"shopkit-config keys no service or app reads: {unread}"
 
 
-def test_the_ingress_routes_the_registry_prefixes_to_each_service(
-    overlay: list[dict[str, Any]],
-) -> None:
+def test_the_ingress_sends_everything_to_the_gateway(overlay: list[dict[str, Any]]) -> None:
     ingresses = [d for d in overlay if d["kind"] == "Ingress"]
     routed: set[tuple[str, str, str]] = set()
     for ingress in ingresses:
@@ -344,15 +346,64 @@ def test_the_ingress_routes_the_registry_prefixes_to_each_service(
                 assert backend["port"] == {"name": "http"}
                 find(overlay, "Service", backend["name"])
                 routed.add((path["path"], path["pathType"], backend["name"]))
-    wanted = {(route, "Prefix", s.slug) for s in SERVICES for route in s.routes}
-    wanted |= {(stream, "Exact", s.slug) for s in SERVICES for stream in s.streams}
+    wanted = {("/", "Prefix", "gateway")}
+    wanted |= {(stream, "Exact", "gateway") for s in SERVICES for stream in s.streams}
     assert routed == wanted
-    assert ("/", "Prefix", "storefront") in routed
-    assert ("/admin", "Prefix", "admin") in routed
     streams = find(overlay, "Ingress", "shopkit-streams")
     assert (
         streams["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
     )
+
+
+def test_the_cluster_gateway_runs_the_generated_config_with_the_registry_routes(
+    overlay: list[dict[str, Any]],
+) -> None:
+    """The same nginx config as `make up` (limits, CORS, micro-cache), upstreams at Services."""
+    deployment = find(overlay, "Deployment", "gateway")
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    (nginx,) = pod["containers"]
+    mounts = {m["mountPath"]: m["name"] for m in nginx["volumeMounts"]}
+    config_map = volumes[mounts["/etc/shopkit-gateway"]]["configMap"]["name"]
+    text = find(overlay, "ConfigMap", config_map)["data"]["nginx.conf"]
+    assert text == K8S_NGINX.read_text()
+    assert "-c /etc/shopkit-gateway/nginx.conf" in nginx["args"][0]
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+    assert nginx["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    port = nginx["ports"][0]["containerPort"]
+    assert f"listen {port};" in text
+    service = find(overlay, "Service", "gateway")
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    for s in SERVICES:
+        svc_port = find(overlay, "Service", s.slug)["spec"]["ports"][0]["port"]
+        assert f"server {s.slug}:{svc_port} " in text, s.slug
+        for route in s.routes:
+            assert (f"location ^~ {route}/ {{" if route != "/" else "location / {") in text
+    for zone in ("shopkit_api", "shopkit_auth", "shopkit_web", "shopkit_checkout"):
+        assert f"zone={zone}:" in text
+    assert "proxy_cache shopkit_micro;" in text
+    assert '"https://shop.example.com" $http_origin;' in text
+    config = find(
+        overlay,
+        "ConfigMap",
+        next(n for n in config_maps(overlay) if n.startswith("shopkit-config")),
+    )
+    assert config["data"]["GATEWAY_URL"] == "http://gateway.shopkit.svc.cluster.local"
+
+
+def config_maps(overlay: list[dict[str, Any]]) -> list[str]:
+    return [d["metadata"]["name"] for d in overlay if d["kind"] == "ConfigMap"]
+
+
+def test_nginx_accepts_the_cluster_gateway_config(
+    overlay: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """nginx -t with the Service names resolved to loopback and the prefix under tmp_path,
+    holding only the folders the container's command creates."""
+    (nginx,) = find(overlay, "Deployment", "gateway")["spec"]["template"]["spec"]["containers"]
+    command = nginx["args"][0]
+    nginx_check(K8S_NGINX.read_text(), command, tmp_path)
 
 
 def test_replica_ranges_and_disruption_budgets_fit_together(overlay: list[dict[str, Any]]) -> None:
@@ -494,9 +545,12 @@ def test_the_compose_gateway_config_names_compose_upstreams_and_nginx_accepts_it
     text = COMPOSE_NGINX.read_text()
     for service in SERVICES:
         assert f"server {service.slug}:{service.port} " in text
-    # nginx -t here: upstream names resolved to loopback, the prefix moved under tmp_path,
-    # and only the folders the compose service's command creates.
-    command = compose["gateway"]["command"][0]
+    nginx_check(text, compose["gateway"]["command"][0], tmp_path)
+
+
+def nginx_check(text: str, command: str, tmp_path: Path) -> None:
+    """nginx -t on a container's config: upstream names resolved to loopback, the prefix moved
+    under tmp_path, and only the folders the container's command creates."""
     for folder in re.search(r"mkdir -p ([^&]+)&&", command).group(1).split():  # type: ignore[union-attr]
         (tmp_path / folder.removeprefix("/tmp/nginx/")).mkdir(parents=True)
     local = text.replace("/tmp/nginx", str(tmp_path))

@@ -134,12 +134,11 @@ def test_a_new_service_is_in_the_kubernetes_overlay(with_review: list[Service]) 
     )
     assert "../../services/review-service/deploy" in kustomization["resources"]
     assert {"name": "shopkit/review-service", "newTag": "latest"} in kustomization["images"]
-    ingress, _streams = yaml.safe_load_all(k8s.render_ingress(with_review, k8s.INGRESS.read_text()))
-    paths = {
-        (p["path"], p["pathType"], p["backend"]["service"]["name"])
-        for p in ingress["spec"]["rules"][0]["http"]["paths"]
-    }
-    assert {(route, "Prefix", "review-service") for route in REVIEW.routes} <= paths
+    # The Ingress sends everything to the in-cluster gateway, whose config routes to it.
+    nginx = k8s.render_gateway_nginx(with_review)
+    assert "server review-service:80 " in nginx
+    for route in REVIEW.routes:
+        assert f"location ^~ {route}/ {{" in nginx
     readme = k8s.render_readme(with_review, k8s.README.read_text())
     assert "| `review-service-secrets` | `DATABASE_URL`, `BROKER_URL` | `review` |" in readme
 

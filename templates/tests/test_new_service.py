@@ -53,7 +53,9 @@ def test_make_new_service_registers_a_working_service(clone: Path) -> None:
         assert f"./services/{slug}/catalog-info.yaml" in catalog
         assert f"name: {database}-db" in catalog
         assert (clone / ".github/workflows" / f"{slug}.yml").exists()
-        assert (clone / "services" / slug / "requirements.lock").exists()
+        for lock in ("requirements.lock", "requirements-test.lock", "requirements-build.lock"):
+            assert (clone / "services" / slug / lock).exists()
+        assert "--hash=sha256:" in (clone / "services" / slug / "requirements.lock").read_text()
         assert (clone / "services" / slug / "docs/openapi.json").exists()
         published = clone / "contracts" / "openapi" / f"{slug}.openapi.json"
         assert (
@@ -151,7 +153,6 @@ REGISTER = textwrap.dedent(
 HAND_WRITTEN = [
     "catalog-info.yaml",
     "platform/k8s/kustomization.yaml",
-    "platform/k8s/ingress.yaml",
     "platform/k8s/README.md",
     "platform/compose.yaml",
     "platform/observability/compose/prometheus.yml",
@@ -201,12 +202,11 @@ def test_the_deploy_assets_name_the_new_service_with_its_port_and_routes(
     assert "../../services/review-service/deploy" in kustomization["resources"]
     assert {"name": "shopkit/review-service", "newTag": "latest"} in kustomization["images"]
 
-    (ingress, _streams) = yaml.safe_load_all((registered / "platform/k8s/ingress.yaml").read_text())
-    paths = {
-        (path["path"], path["pathType"], path["backend"]["service"]["name"])
-        for path in ingress["spec"]["rules"][0]["http"]["paths"]
-    }
-    assert {(route, "Prefix", "review-service") for route in routes} <= paths
+    # The Ingress sends everything to the in-cluster gateway; its generated config routes on.
+    cluster_nginx = (registered / "platform/k8s/gateway/nginx.conf").read_text()
+    assert "server review-service:80 " in cluster_nginx
+    for route in routes:
+        assert f"location ^~ {route}/ {{" in cluster_nginx
 
     readme = (registered / "platform/k8s/README.md").read_text()
     assert "| `review-service-secrets` | `DATABASE_URL`, `BROKER_URL` | `review` |" in readme

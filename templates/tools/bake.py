@@ -2,7 +2,8 @@
 
 Used by `make new-service` (into services/) and by the bake test (into a temporary folder):
 render with cruft (so `.cruft.json` links the service to the template), lock the exact
-dependency versions, install into a virtualenv and write the generated OpenAPI/AsyncAPI files.
+dependency versions (`make lock`'s three lock files), install into a virtualenv and write the
+generated OpenAPI/AsyncAPI files.
 """
 
 from __future__ import annotations
@@ -17,15 +18,23 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "templates" / "service"
 SDK_DIST = REPO / "sdk" / "dist"
+TEST_LOCK = "requirements-test.lock"
 
 
 def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(a) for a in args], cwd=cwd, check=True, env=env)
 
 
+def platform(*args: str | Path) -> None:
+    """A command of the platform package (platform/shopkit_platform), with this interpreter."""
+    env = {**os.environ, "SHOPKIT_ROOT": str(REPO), "PYTHONPATH": str(REPO / "platform")}
+    run(sys.executable, "-m", "shopkit_platform", *args, env=env)
+
+
 def build_sdk_wheel() -> Path:
-    run("uv", "build", "-q", "--wheel", "-o", SDK_DIST, REPO / "sdk")
-    wheels = sorted(SDK_DIST.glob("shopkit_sdk-*.whl"))
+    """The reproducible SDK wheel (the bytes the runtime lock pins by hash) into sdk/dist."""
+    platform("sdk-wheel")
+    wheels = sorted(SDK_DIST.glob("shopkit_sdk-*.whl"), key=lambda p: p.stat().st_mtime)
     if not wheels:
         raise SystemExit("building the SDK wheel produced nothing")
     return wheels[-1]
@@ -74,21 +83,17 @@ def _relative(target: Path, start: Path) -> str:
 
 
 def lock(service: Path) -> Path:
-    """Pin every dependency (the SDK from sdk/dist, as from the internal index)."""
-    lock_file = service / "requirements.lock"
-    run(
-        "uv", "pip", "compile", "-q", "--universal", "--python-version", "3.11",
-        "--extra", "test", "--find-links", SDK_DIST, "--no-emit-find-links",
-        "--no-header", "-o", lock_file, service / "pyproject.toml",
-    )  # fmt: skip
-    return lock_file
+    """Pin every dependency as `make lock` does: requirements.lock (runtime, hashed, for the
+    image), requirements-test.lock (with the test extra) and requirements-build.lock."""
+    platform("lock", service)
+    return service / TEST_LOCK
 
 
 def install(service: Path, python: Path, *, editable: bool) -> None:
-    """Install the locked dependencies and the service itself into `python`'s environment."""
+    """Install the test lock and the service itself into `python`'s environment."""
     run("uv", "pip", "install", "-q", "--python", python, "--find-links", SDK_DIST,
         "--refresh-package", "shopkit-sdk", "--reinstall-package", "shopkit-sdk",
-        "-r", service / "requirements.lock")  # fmt: skip
+        "-r", service / TEST_LOCK)  # fmt: skip
     target = ["-e", str(service)] if editable else [str(service)]
     run("uv", "pip", "install", "-q", "--python", python, "--no-deps", *target)
 

@@ -130,9 +130,7 @@ def main(slug: str) -> int:
     placed = choose(slug, os.environ.get("TEAM") or None)
     step(f"baking services/{slug} (port {placed.port}, database {placed.database})")
     service = bake.render(template_context(slug, placed), REPO / "services")
-    step("locking dependencies (requirements.lock)")
-    if not list(bake.SDK_DIST.glob("shopkit_sdk-*.whl")):
-        bake.build_sdk_wheel()
+    step("locking dependencies (`make lock`: runtime with hashes, test, build)")
     bake.lock(service)
     step("installing into the dev environment")
     bake.install(service, VENV_PYTHON, editable=True)

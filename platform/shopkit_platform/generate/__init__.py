@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .._paths import ROOT
 from ..registry import Service, load
-from . import catalog, ci, compose, contracts, k8s, observability
+from . import catalog, ci, compose, contracts, k8s, observability, release
 from ._regions import GenerateError
 
 __all__ = [
@@ -62,10 +62,12 @@ def deploy_outputs(services: list[Service] | None = None) -> list[Output]:
         Output(compose.COMPOSE_NGINX, lambda: compose.render_nginx(services)),
         _filled(k8s.KUSTOMIZATION, k8s.render_kustomization, services),
         _filled(k8s.INGRESS, k8s.render_ingress, services),
+        Output(k8s.GATEWAY_NGINX, lambda: k8s.render_gateway_nginx(services)),
         _filled(k8s.README, k8s.render_readme, services),
         _filled(observability.PROMETHEUS, observability.render_prometheus, services),
         _filled(observability.DASHBOARD, observability.render_dashboard, services),
         _filled(catalog.CATALOG, catalog.render_catalog, services),
+        Output(release.RELEASE, lambda: release.render_release(services)),
     ]
     workflows = {ROOT / ci.path(s): s for s in services}
     outputs += [Output(p, partial(ci.render_workflow, s)) for p, s in workflows.items()]
