@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from shopkit.messaging import Event, Outbox
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory_service.config import SLUG
 from inventory_service.db.models import Stock, StockItem, StockMovement
+
+if TYPE_CHECKING:
+    from inventory_service.domain.stock._live import StockFeed
 
 # The reads on the checkout's path are built once, with a parameter for what changes: a
 # statement built on every call made SQLAlchemy build it and compute its cache key every time,
@@ -88,6 +95,19 @@ class StockItemRepository(SQLAlchemyAsyncRepository[StockItem]):
 
 class StockRepository(SQLAlchemyAsyncRepository[Stock]):
     model_type = Stock
+
+    def publish(self, event: Event) -> None:
+        """Stage `event` in the outbox, in this transaction."""
+        Outbox.add(self._session, event, SLUG)
+
+    def stage_on(self, feed: StockFeed, sku: str, available: int) -> None:
+        """Tell the live feed's watchers once this transaction commits."""
+        feed.stage(self._session, sku, available)
+
+    @property
+    def _session(self) -> AsyncSession:
+        session: AsyncSession = self.session  # type: ignore[assignment]
+        return session
 
     async def ensure_rows(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Create zero rows for (SKU, warehouse) pairs that are missing; returns those created."""

@@ -13,10 +13,9 @@ from typing import Any
 import msgspec
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
-from shopkit.messaging import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory_service.config import SLUG, InventorySettings
+from inventory_service.config import InventorySettings
 from inventory_service.db.models import Stock, StockItem, StockMovement
 from inventory_service.domain.stock._live import StockFeed
 from inventory_service.domain.stock._repositories import (
@@ -368,8 +367,7 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
             self._check_low_stock(items[sku], available)
             if sku not in touched:
                 continue
-            Outbox.add(
-                self.repository.session,
+            self.stock.publish(
                 StockChanged(
                     sku=sku,
                     on_hand=on_hand,
@@ -377,11 +375,10 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
                     available=available,
                     reason=reason,
                     changed_at=now,
-                ),
-                SLUG,
+                )
             )
             if self.feed is not None:
-                self.feed.stage(self.repository.session, sku, available)
+                self.stock.stage_on(self.feed, sku, available)
 
     def _check_low_stock(self, item: StockItem, available: int) -> None:
         """Alert when availability crosses below the threshold; re-arm when it recovers."""
@@ -390,7 +387,7 @@ class StockService(SQLAlchemyAsyncRepositoryService[Stock]):
         if below and not item.low_stock:
             assert threshold is not None
             alert = LowStock(sku=item.sku, available=available, threshold=threshold)
-            Outbox.add(self.repository.session, alert, SLUG)
+            self.stock.publish(alert)
         if below != item.low_stock:
             item.low_stock = below
 

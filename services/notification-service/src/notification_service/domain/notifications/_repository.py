@@ -38,6 +38,16 @@ _ADD_ONCE = compile_once(
 class DeliveryRepository(SQLAlchemyAsyncRepository[models.Delivery]):
     model_type = models.Delivery
 
+    async def flush(self) -> None:
+        """Write what changed now (the row stays locked in this transaction)."""
+        await self.session.flush()
+
+    async def locked(self, delivery_id: Any) -> models.Delivery | None:
+        """The delivery as it is now, locked for this transaction."""
+        return await self.session.get(
+            models.Delivery, delivery_id, with_for_update=True, populate_existing=True
+        )
+
     async def add_once(self, **values: Any) -> bool:
         """Queue a message unless this event already queued it for this address; True if new."""
         now = datetime.now(UTC)

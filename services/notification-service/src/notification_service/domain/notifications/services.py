@@ -182,7 +182,7 @@ class NotificationService:
         delivery.next_attempt_at = now + SEND_LEASE
         # Claimed (locked) in this session: flushed as it is. The repository's `update` would
         # read the row again, copy it onto itself and read it back a second time.
-        await self.deliveries.session.flush()
+        await self.deliveries.flush()
         return Claimed(
             id=delivery.id,
             channel=delivery.channel,
@@ -199,9 +199,7 @@ class NotificationService:
     async def record_outcome(self, claimed: Claimed, error: str | None) -> None:
         """`sent`, or `failed` with the next try's time; nothing if the message's lease ended
         and another dispatcher has taken it since."""
-        delivery = await self.deliveries.session.get(
-            models.Delivery, claimed.id, with_for_update=True, populate_existing=True
-        )
+        delivery = await self.deliveries.locked(claimed.id)
         if delivery is None or (delivery.status, delivery.attempts) != (
             models.SENDING,
             claimed.attempts,
@@ -228,7 +226,7 @@ class NotificationService:
                 attempts=delivery.attempts,
                 error=error,
             )
-        await self.deliveries.session.flush()
+        await self.deliveries.flush()
 
     # --- reading ------------------------------------------------------------------------
 

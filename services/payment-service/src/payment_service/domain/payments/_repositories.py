@@ -8,10 +8,12 @@ from uuid import UUID
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from shopkit.db import compile_once
-from shopkit.messaging import new_event_id
+from shopkit.messaging import Event, Outbox, new_event_id
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from payment_service.config import SLUG
 from payment_service.db.models import Payment, ProviderEventLog, Refund
 
 # Once per provider event (every payment's confirmation): compiled once, not on every call.
@@ -63,6 +65,15 @@ _SET_OUTCOME = (
 
 class PaymentRepository(SQLAlchemyAsyncRepository[Payment]):
     model_type = Payment
+
+    async def flush(self) -> None:
+        """Write the changed rows now (they are in this session: no read, no copy)."""
+        await self.session.flush()
+
+    def publish(self, event: Event) -> None:
+        """Stage `event` in the outbox, in this transaction."""
+        session: AsyncSession = self.session  # type: ignore[assignment]
+        Outbox.add(session, event, SLUG)
 
     async def by_idempotency_key(self, customer_id: str, key: str) -> Payment | None:
         return await self.session.scalar(_BY_KEY, {"customer_id": customer_id, "key": key})

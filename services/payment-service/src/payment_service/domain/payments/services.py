@@ -14,11 +14,10 @@ import msgspec
 import structlog
 from shopkit.auth import ROLE_ADMIN, Principal
 from shopkit.errors import ConflictError, InvalidInputError, InvalidParam, NotFoundError
-from shopkit.messaging import Outbox
 from shopkit.money import Money
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payment_service.config import SLUG, SUPPORTED_CURRENCIES
+from payment_service.config import SUPPORTED_CURRENCIES
 from payment_service.db.models import Payment, ProviderEventLog, Refund
 from payment_service.domain.payments import providers
 from payment_service.domain.payments._cards import check_payment_method
@@ -177,7 +176,7 @@ class PaymentService:
             order_id=payment.order_id,
             idempotency_key=f"create:{data.customer_id}:{key}",
         )
-        await self.payments.session.flush()  # the row is in this session: no read, no copy
+        await self.payments.flush()  # the row is in this session: no read, no copy
         return payment, True
 
     async def refunds_of(self, payment: Payment) -> list[Refund]:
@@ -370,7 +369,7 @@ class PaymentService:
             outcome = await self._apply_refund(payment, event)
         else:
             outcome = self._apply_intent(payment, event)
-        await self.payments.session.flush()  # locked above: written as it is, not read again
+        await self.payments.flush()  # locked above: written as it is, not read again
         await self.events.set_outcome(log_id, payment.id, outcome)
         return outcome
 
@@ -383,12 +382,10 @@ class PaymentService:
                 )
             return f"unchanged:{payment.status}"
         payment.status = status
-        session = self.payments.session
         money = Money(payment.amount, payment.currency)
         if status == SUCCEEDED:
             payment.settled_at = datetime.now(UTC)
-            Outbox.add(
-                session,
+            self.payments.publish(
                 PaymentSucceeded(
                     payment_id=str(payment.id),
                     order_id=payment.order_id,
@@ -396,14 +393,12 @@ class PaymentService:
                     provider=payment.provider,
                     provider_reference=event.reference,
                 ),
-                SLUG,
             )
         elif status == FAILED:
             payment.settled_at = datetime.now(UTC)
             payment.failure_reason = event.failure_reason or "The payment failed."
             payment.decline_code = event.decline_code
-            Outbox.add(
-                session,
+            self.payments.publish(
                 PaymentFailed(
                     payment_id=str(payment.id),
                     order_id=payment.order_id,
@@ -411,7 +406,6 @@ class PaymentService:
                     reason=payment.failure_reason,
                     decline_code=payment.decline_code,
                 ),
-                SLUG,
             )
         return status
 
@@ -437,8 +431,7 @@ class PaymentService:
         payment.refunded_amount = total
         if total == payment.amount:
             payment.status = REFUNDED
-        Outbox.add(
-            self.payments.session,
+        self.payments.publish(
             PaymentRefunded(
                 payment_id=str(payment.id),
                 order_id=payment.order_id,
@@ -447,7 +440,6 @@ class PaymentService:
                 refunded_total=Money(total, payment.currency),
                 customer_id=payment.customer_id,
             ),
-            SLUG,
         )
         return "refunded"
 
