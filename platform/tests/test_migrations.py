@@ -47,9 +47,10 @@ async def _waiting_advisory_locks(server: asyncpg.Connection, database: str) -> 
 
 
 async def _race(service: Service, database: str) -> tuple[list[tuple[int, str]], str | None]:
+    from shopkit.db import MIGRATION_LOCK
     from shopkit.tasks import lock_key
 
-    key = lock_key(f"{service.module}.migrations")
+    key = lock_key(MIGRATION_LOCK)
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
     migrations = str(service.path / "src" / service.module / "db" / "migrations")
     env = {**os.environ, "PYTHONPATH": f"{service.path / 'src'}"}

@@ -45,11 +45,13 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from shopkit.config import DatabaseSettings
+from shopkit.tasks import lock_key
 from shopkit.transactions import commit, has_work
 
 __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
+    "MIGRATION_LOCK",
     "LimitOffset",
     "Page",
     "asyncpg_dsn",
@@ -67,6 +69,9 @@ __all__ = [
 
 T = TypeVar("T")
 _logger = structlog.get_logger("shopkit.db")
+
+# The advisory lock (`shopkit.tasks.lock_key`) a migration holds: one migrator per database.
+MIGRATION_LOCK = "shopkit.migrations"
 
 
 def sqlalchemy_config(
@@ -295,7 +300,14 @@ def _render_advanced_alchemy_type(
 
 
 def run_migrations_online(metadata: MetaData, url: str | None = None) -> None:
-    """The body of every service's Alembic `env.py` (online mode, asyncpg)."""
+    """The body of every service's Alembic `env.py` (online mode, asyncpg), one migrator at a
+    time.
+
+    On Kubernetes every replica's `migrate` init container runs this at once. The migration's
+    connection first takes the PostgreSQL advisory lock `MIGRATION_LOCK` (advisory locks are
+    per database, and each service has its database to itself), so one replica migrates while
+    the others wait; each then reads the version table, finds the schema at head and applies
+    nothing. The lock is the connection's, so a migrator that dies never leaves it behind."""
     from alembic import context
 
     config = context.config
@@ -317,6 +329,10 @@ def run_migrations_online(metadata: MetaData, url: str | None = None) -> None:
     async def run_async() -> None:
         engine = async_engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
         async with engine.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(MIGRATION_LOCK)}
+            )
+            await connection.commit()  # the lock is the session's: it outlives this transaction
             await connection.run_sync(do_run)
         await engine.dispose()
 
